@@ -4,7 +4,7 @@ through execnet) and answers one request at a time on its channel.
 A request: ``{"adapter", "native", "x", "w", "b", "dtype"}`` with arrays as
 ``(dtype, shape, bytes)`` (plus ``"dy"`` for gradients); or ``{"adapter", "version": True}``;
 or ``{"prefix": True}`` (the worker's virtual environment).
-A reply: ``{"ok": True, "y"}`` (or ``"grads"``),
+A reply: ``{"ok": True, "y", "framework_s"}`` (or ``"grads"``),
 ``{"ok": True, "version"}``, or ``{"ok": False, "type", "message"}`` for an exception raised
 by the framework (a crash or hang is seen by the controller as the channel's end or a timeout).
 """
@@ -26,6 +26,7 @@ def decode(message):
 def serve(channel) -> None:
     import os
     import sys
+    import time
 
     sys.path.insert(0, os.getcwd())
     from adapters import load
@@ -42,13 +43,17 @@ def serve(channel) -> None:
                 channel.send({"ok": True, "version": adapter.version()})
                 continue
             arrays = (decode(request["x"]), decode(request["w"]), decode(request["b"]))
+            # The framework's own time (its import and compilation included on first use),
+            # so that the harness's overhead can be told apart (benchmarks/harness.py).
+            start = time.perf_counter()
             if "dy" in request:
                 grads = adapter.grad(request["native"], *arrays, decode(request["dy"]),
                                      request["dtype"])
-                channel.send({"ok": True, "grads": [encode(g) for g in grads]})
+                channel.send({"ok": True, "grads": [encode(g) for g in grads],
+                              "framework_s": time.perf_counter() - start})
                 continue
             y = adapter.run(request["native"], *arrays, request["dtype"])
-            channel.send({"ok": True, "y": encode(y)})
+            channel.send({"ok": True, "y": encode(y), "framework_s": time.perf_counter() - start})
         except Exception as error:  # the framework's refusal, reported as data
             channel.send({"ok": False, "type": type(error).__name__, "message": str(error)})
 

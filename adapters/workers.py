@@ -32,7 +32,8 @@ class Outcome:
     grads: tuple | None = None
     error_type: str = ""
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0            # the round trip, as the controller saw it
+    framework_seconds: float = 0.0  # inside the framework call, as the worker measured it
 
 
 class Worker:
@@ -83,7 +84,8 @@ class Worker:
                                       "x": remote.encode(x), "w": remote.encode(w),
                                       "b": remote.encode(b), "dtype": dtype})
         if status == "ok":
-            return Outcome("ok", y=remote.decode(reply["y"]), seconds=reply["seconds"])
+            return Outcome("ok", y=remote.decode(reply["y"]), seconds=reply["seconds"],
+                           framework_seconds=reply.get("framework_s", 0.0))
         return Outcome(status, error_type=reply.get("type", ""), message=reply["message"],
                        seconds=reply["seconds"])
 
@@ -95,7 +97,8 @@ class Worker:
                                       "dtype": dtype})
         if status == "ok":
             return Outcome("ok", grads=tuple(remote.decode(g) for g in reply["grads"]),
-                           seconds=reply["seconds"])
+                           seconds=reply["seconds"],
+                           framework_seconds=reply.get("framework_s", 0.0))
         return Outcome(status, error_type=reply.get("type", ""), message=reply["message"],
                        seconds=reply["seconds"])
 
@@ -110,15 +113,17 @@ class Worker:
 
 
 class Workers:
-    """The backends' workers of one controller process, started on first use."""
+    """The backends' workers of one controller process, started on first use, all from the
+    interpreter ``python`` (another virtual environment's: the upgrade comparison)."""
 
-    def __init__(self, timeout: float = 120.0) -> None:
-        self.timeout = timeout
+    def __init__(self, timeout: float = 120.0, python: str = sys.executable) -> None:
+        self.timeout, self.python = timeout, python
         self.workers: dict[str, Worker] = {}
 
     def get(self, backend: str) -> Worker:
         if backend not in self.workers:
-            self.workers[backend] = Worker(backend, env=adapters.environment(backend),
+            self.workers[backend] = Worker(backend, python=self.python,
+                                           env=adapters.environment(backend),
                                            timeout=self.timeout)
         return self.workers[backend]
 

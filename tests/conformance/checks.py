@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -14,7 +15,13 @@ from adapters import Unsupported
 from adapters.workers import Workers
 from cases.case import Case, OutputShape, round_to
 from cases.families import profile
-from tests.conformance.judge import Verdict, expected, judge, judge_gradients
+from cases.memory import refusal
+from oracle.transpose import geometry
+from reports.results import check_id
+from tests.conformance.judge import Verdict, judge, judge_gradients
+
+# The largest footprint (cases.memory) a check may have, in bytes; --memory-cap sets it.
+memory_cap = 4096 * 2**20
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,16 @@ class Check:
     call: str = ""
     version: str = ""
     verdict: Verdict | None = None
+    timing: dict | None = None   # seconds: framework (in the worker), round trip, oracle
 
 
 def _planned(name: str, case: Case, gradients: bool = False):
     """The adapter and its plan for ``case``, or the ``unsupported`` check saying why not."""
     adapter = adapters.load(name)
     entry = adapter.conventions.entry_point
+    too_large = refusal(case, memory_cap)
+    if too_large:
+        return adapter, Check(name, case.id, "unsupported", too_large)
     if gradients and not adapter.conventions.gradients:
         return adapter, Check(name, case.id, "unsupported",
                               f"gradients are not checked for {entry}")
@@ -53,9 +64,10 @@ def forward(name: str, case: Case, workers: Workers) -> Check:
     x, w, b = case.arrays()
     worker = workers.get(adapters.backend(name))
     outcome = worker.call(name, plan.native, x, w, b, case.dtype)
+    start = time.perf_counter()
     verdict = judge(case, plan, outcome, x, w, b)
     return Check(name, case.id, verdict.status, verdict.detail, adapter.source(plan),
-                 worker.version(name), verdict)
+                 worker.version(name), verdict, _timing(outcome, start))
 
 
 def gradients(name: str, case: Case, workers: Workers) -> Check:
@@ -64,13 +76,23 @@ def gradients(name: str, case: Case, workers: Workers) -> Check:
     if isinstance(plan, Check):
         return plan
     x, w, b = case.arrays()
-    shape = expected(case, plan, x, w, b)[0].shape
+    shape = (case.batch, case.out_channels, *geometry(
+        case.input_size, case.kernel, stride=case.stride, dilation=case.dilation,
+        padding=[(begin, end) for begin, end, _ in plan.canonical],
+        output_padding=[a for _, _, a in plan.canonical]).output_size)
     dy = round_to(np.random.default_rng(case.seed + 1).standard_normal(shape), case.dtype)
     worker = workers.get(adapters.backend(name))
     outcome = worker.grad(name, plan.native, x, w, b, dy, case.dtype)
+    start = time.perf_counter()
     verdict = judge_gradients(case, plan, outcome, x, w, b, dy)
     return Check(name, case.id, verdict.status, verdict.detail, adapter.source(plan),
-                 worker.version(name), verdict)
+                 worker.version(name), verdict, _timing(outcome, start))
+
+
+def _timing(outcome, judged_from: float) -> dict:
+    return {"framework_s": round(outcome.framework_seconds, 6),
+            "round_trip_s": round(outcome.seconds, 6),
+            "oracle_s": round(time.perf_counter() - judged_from, 6)}
 
 
 def case_record(case: Case) -> dict:
@@ -84,19 +106,34 @@ def case_record(case: Case) -> dict:
     return record
 
 
-def record(kind: str, result: Check, case: Case, known: str = "") -> dict:
-    """One line of results.jsonl: what was checked, how it ended, and the evidence."""
-    v = result.verdict
-    return {"case_id": case.id, "case": case_record(case), "check": kind,
-            "adapter": result.adapter, "backend": adapters.backend(result.adapter),
+def _listed(shape: tuple[int, ...] | None) -> list[int] | None:
+    return None if shape is None else list(shape)
+
+
+def _number(value: float | None) -> float | str | None:
+    """JSON has no infinity or NaN (a NaN output is infinitely many bound units off): those
+    are written as the strings "inf" and "nan"."""
+    return value if value is None or np.isfinite(value) else str(value)
+
+
+def record(kind: str, result: Check, case: Case, known: str = "",
+           device: str = "cpu") -> dict:
+    """One line of results.jsonl (``reports.results``): what was checked, how it ended, and
+    the evidence."""
+    v = result.verdict or Verdict(result.status, result.detail)
+    return {"check_id": check_id(result.adapter, case.id, kind, device),
+            "case_id": case.id, "case": case_record(case), "family": case.family,
+            "dtype": case.dtype, "check": kind, "adapter": result.adapter,
+            "backend": adapters.backend(result.adapter),
             "entry_point": adapters.load(result.adapter).conventions.entry_point,
-            "framework_version": result.version, "device": "cpu", "dtype": case.dtype,
+            "framework_version": result.version, "device": device,
             "status": "known" if known else result.status, "observed": result.status,
-            "detail": result.detail, "call": result.call,
-            "max_abs_error": None if v is None else v.max_abs_error,
-            "bound_units": None if v is None else v.bound_units,
-            "worst_index": None if v is None else list(v.worst_index),
-            "known_issue": known}
+            "detail": result.detail, "known_issue": known,
+            "expected_shape": _listed(v.expected_shape), "actual_shape": _listed(v.actual_shape),
+            "max_abs_error": _number(v.max_abs_error), "bound_units": _number(v.bound_units),
+            "worst_index": _listed(v.worst_index),
+            "error_type": v.error_type, "error_message": v.error_message,
+            "call": result.call, "error_map": v.error_map, "timing": result.timing}
 
 
 def conclude(kind: str, result: Check, known, case: Case | None = None,

@@ -32,9 +32,14 @@ SEMANTIC = 0.01  # fraction of the output's largest magnitude: see "precision" a
 class Verdict:
     status: str
     detail: str = ""
-    max_abs_error: float = 0.0
-    bound_units: float = 0.0
-    worst_index: tuple[int, ...] = ()
+    max_abs_error: float | None = None   # None: no values to compare
+    bound_units: float | None = None
+    worst_index: tuple[int, ...] | None = None
+    expected_shape: tuple[int, ...] | None = None
+    actual_shape: tuple[int, ...] | None = None
+    error_map: dict | None = None
+    error_type: str = ""
+    error_message: str = ""
 
 
 def expected(case: Case, plan: Plan, x, w, b) -> tuple[np.ndarray, np.ndarray]:
@@ -49,27 +54,64 @@ def _kwargs(case: Case, plan: Plan) -> dict:
                 output_padding=tuple(a for _, _, a in plan.canonical))
 
 
+MAP_SIZE = 64  # the error map's largest side: enough to see a shift, a checkerboard, a border
+
+
+def error_map(units: np.ndarray) -> dict:
+    """Where the error sits: ``units`` (bound units, ``(N, C, *spatial)``) reduced to at most
+    ``MAP_SIZE`` x ``MAP_SIZE`` by taking maxima, so that a one-pixel shift, a checkerboard or
+    a border stays visible (a NaN or infinite error is None). 1-D: channels x positions; 2-D: height x width; 3-D: height x
+    width (maximum over depth). Batch and channels (and depth) are reduced by their maximum."""
+    units = np.where(np.isnan(units), np.inf, units)
+    if units.ndim == 3:
+        plane, rows, cols = units.max(axis=0), "channel", "position"
+    else:
+        plane = units.max(axis=(0, 1) + tuple(range(2, units.ndim - 2)))
+        rows, cols = "height", "width"
+    for axis in (0, 1):
+        step = -(-plane.shape[axis] // MAP_SIZE)
+        if step > 1:
+            pad = [(0, 0), (0, 0)]
+            pad[axis] = (0, -plane.shape[axis] % step)
+            plane = np.pad(plane, pad)
+            shape = list(plane.shape)
+            shape[axis:axis + 1] = [shape[axis] // step, step]
+            plane = plane.reshape(shape).max(axis=axis + 1)
+            rows, cols = (f"{rows} (max of {step})", cols) if axis == 0 else (
+                rows, f"{cols} (max of {step})")
+    return {"rows": rows, "cols": cols, "values": [[_cell(v) for v in row] for row in plane]}
+
+
+def _cell(value: float) -> float | None:
+    """Three significant digits; None where the error is infinite (JSON has no infinity)."""
+    rounded = float(f"{value:.3g}")
+    return rounded if np.isfinite(rounded) else None
+
+
 def compare(got: np.ndarray, want: np.ndarray, bound: np.ndarray, what: str = "") -> Verdict:
     """``got`` against the oracle's ``want`` in units of ``bound``."""
     prefix = f"{what}: " if what else ""
+    shapes = dict(expected_shape=tuple(want.shape), actual_shape=tuple(got.shape))
     if got.shape != want.shape:
-        return Verdict("shape", f"{prefix}shape {got.shape}, expected {want.shape}")
+        return Verdict("shape", f"{prefix}shape {got.shape}, expected {want.shape}", **shapes)
     if want.size == 0:
-        return Verdict("pass")
+        return Verdict("pass", **shapes)
     error = np.abs(got - want)
     with np.errstate(divide="ignore", invalid="ignore"):
         units = np.where(error == 0, 0.0, error / bound)
     units = np.where(np.isnan(got), np.inf, units)
     worst = np.unravel_index(int(np.argmax(units)), units.shape)
     verdict = dict(max_abs_error=float(np.nanmax(np.where(np.isnan(got), np.inf, error))),
-                   bound_units=float(units[worst]), worst_index=tuple(map(int, worst)))
+                   bound_units=float(units[worst]), worst_index=tuple(map(int, worst)),
+                   **shapes)
     if verdict["bound_units"] <= 1:
         return Verdict("pass", **verdict)
     detail = (f"{prefix}at {verdict['worst_index']}: got {got[worst]!r}, expected "
               f"{want[worst]!r} ({verdict['bound_units']:.3g} bound units)")
     scale = float(np.abs(want).max())
     status = "precision" if verdict["max_abs_error"] <= SEMANTIC * scale else "mismatch"
-    return Verdict(status, detail, **verdict)
+    return Verdict(status, detail, error_map=error_map(units) if units.ndim >= 3 else None,
+                   **verdict)
 
 
 SEVERITY = ("pass", "precision", "mismatch", "shape")
@@ -79,23 +121,31 @@ def judge_gradients(case: Case, plan: Plan, outcome: Outcome, x, w, b, dy) -> Ve
     """dx, dw, dbias against ``oracle.conv_transpose_grad`` in units of
     ``oracle.gradient_bounds``; the worst of the three."""
     if outcome.status != "ok":
-        return Verdict(outcome.status, f"{outcome.error_type}: {outcome.message}".lstrip(": "))
+        return _failed(outcome)
     want = conv_transpose_grad(x, w, dy, **_kwargs(case, plan))
     bounds = gradient_bounds(x, w, dy, dtype=case.dtype, **_kwargs(case, plan))
     verdicts = [compare(got, exp, bound, name) for name, got, exp, bound in
                 zip(("dx", "dw", "dbias"), outcome.grads, want, bounds) if got is not None]
-    return max(verdicts, key=lambda v: (SEVERITY.index(v.status), v.bound_units))
+    return max(verdicts, key=lambda v: (SEVERITY.index(v.status), v.bound_units or 0.0))
+
+
+def _failed(outcome: Outcome, status: str = "", detail: str = "") -> Verdict:
+    """A call that returned no values: the framework's exception (or the worker's end)."""
+    text = f"{outcome.error_type}: {outcome.message}".lstrip(": ")
+    return Verdict(status or outcome.status, detail or text, error_type=outcome.error_type,
+                   error_message=outcome.message)
 
 
 def judge(case: Case, plan: Plan, outcome: Outcome, x, w, b) -> Verdict:
     if outcome.status in ("crash", "timeout"):
-        return Verdict(outcome.status, outcome.message)
+        return _failed(outcome)
     if plan.violation:
         if outcome.status == "error":
-            return Verdict("pass", f"refused as documented ({plan.violation}): "
-                                   f"{outcome.error_type}: {outcome.message}")
-        return Verdict("accepted-invalid", f"computed although {plan.violation}")
+            return _failed(outcome, "pass", f"refused as documented ({plan.violation}): "
+                                            f"{outcome.error_type}: {outcome.message}")
+        return Verdict("accepted-invalid", f"computed although {plan.violation}",
+                       actual_shape=tuple(outcome.y.shape))
     if outcome.status == "error":
-        return Verdict("error", f"{outcome.error_type}: {outcome.message}")
+        return _failed(outcome)
     want, bound = expected(case, plan, x, w, b)
     return compare(outcome.y, want, bound)

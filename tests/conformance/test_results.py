@@ -9,13 +9,17 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
-def test_one_line_per_check(tmp_path, workers) -> None:
+# Under xdist the controller writes; started on tests/ (as `make test` does) the controller
+# never loads tests/conformance/conftest.py, so the writer must not live there.
+@pytest.mark.parametrize("workers, where", [("0", "tests/conformance/test_forward.py"),
+                                            ("2", "tests/conformance/test_forward.py"),
+                                            ("2", "tests")])
+def test_one_line_per_check(tmp_path, workers, where) -> None:
     results = tmp_path / "results.jsonl"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", workers, "-p", "no:cacheprovider",
-         "tests/conformance/test_forward.py", "--adapters", "torch.functional",
-         "--profile", "quick", "-k", "literature", "--results", str(results)],
+         where, "--adapters", "torch.functional", "--profile", "quick",
+         "-k", "test_forward and literature", "--results", str(results)],
         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:]
     rows = [json.loads(line) for line in results.read_text().splitlines()]
