@@ -79,6 +79,20 @@ class Adapter(ABC):
         differentiation of the same call (worker side), in canonical layouts, float64."""
         raise Unsupported(f"{self.conventions.entry_point}: gradients are not checked")
 
+    def script(self, plan: Plan) -> str:
+        """The native call as standalone Python lines, for reproducers (``reports.reproducer``):
+        they read ``x``, ``w``, ``b`` (NumPy, canonical layouts; ``b`` may be None) and ``dtype``
+        (the case's dtype name), convert to the native layouts, make the call with the plan's
+        native parameters, add bias the adapter's way, and leave ``y``: the output in the
+        canonical layout as a float64 NumPy array. Imports included; built from the same native
+        parameters ``run`` uses."""
+        raise Unsupported(f"{self.conventions.entry_point}: no reproducer script")
+
+    def grad_script(self, plan: Plan) -> str:
+        """As ``script``, for ``grad``: also reads ``dy`` (canonical layout) and leaves ``dx``,
+        ``dw`` and ``db`` (None without bias), float64, canonical layouts."""
+        raise Unsupported(f"{self.conventions.entry_point}: no gradient reproducer script")
+
     @abstractmethod
     def source(self, plan: Plan) -> str:
         """The native call as Python source, for reproducers and documentation."""

@@ -1,8 +1,10 @@
 """A test-only backend that misbehaves on request, to show that the harness survives it.
 
-``native["fault"]``: ``abort`` (os.abort), ``segfault``, ``hang``, ``raise``, ``nan``,
-``shape`` (one element short), ``shift`` (the right answer rolled by one), or ``none`` (the
-right answer, computed by the oracle in the worker).
+``native["fault"]``: ``abort`` (os.abort), ``segfault``, ``hang``, ``raise``, ``memory``
+(allocates until the allocator refuses: ``MemoryError``, under an address-space limit the fault
+sets itself so that the machine is never at risk), ``nan``, ``shape`` (one element short),
+``shift`` (the right answer rolled by one), or ``none`` (the right answer, computed by the
+oracle in the worker). The fault is the first word of the case's name.
 """
 
 from __future__ import annotations
@@ -16,7 +18,25 @@ import numpy as np
 from adapters.base import Adapter, Conventions, Plan, Unsupported
 from cases.case import Case
 
-FAULTS = ("none", "abort", "segfault", "hang", "raise", "nan", "shape", "shift")
+FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift")
+
+
+def _exhaust_memory() -> None:
+    """Allocate and touch 256 MiB blocks until MemoryError, with the address space capped at
+    2 GiB above what the process maps now; the cap is lifted again before returning."""
+    import resource
+
+    with open("/proc/self/statm") as statm:
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + 2 * 2**30, hard))
+    blocks = []
+    try:
+        while True:
+            blocks.append(np.ones(2**25))
+    finally:
+        blocks.clear()
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class Faults(Adapter):
@@ -47,6 +67,8 @@ class Faults(Adapter):
             time.sleep(3600)
         if fault == "raise":
             raise RuntimeError("injected failure <b>with markup</b>")
+        if fault == "memory":
+            _exhaust_memory()
         y = conv_transpose(x, w, b, stride=native["stride"], dilation=native["dilation"],
                            groups=native["groups"],
                            padding=[(c[0], c[1]) for c in native["canonical"]],

@@ -48,6 +48,8 @@ https://docs.jax.dev/en/latest/_autosummary/jax.lax.conv_transpose.html):
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -112,9 +114,70 @@ def _array(a: np.ndarray | None, dtype: str) -> Any:
     return None if a is None else jnp.asarray(a, dtype=_dtype(dtype))
 
 
+def _bias_shape(ndim: int) -> tuple[int, ...]:
+    """The bias as an array of the output's rank: channel axis 1, broadcast over the rest."""
+    return (1, -1) + (1,) * (ndim - 2)
+
+
 def _add_bias(y: Any, b: Any) -> Any:
     """lax has no bias argument: broadcast over batch and space (channel axis 1)."""
-    return y if b is None else y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y if b is None else y + b.reshape(_bias_shape(y.ndim))
+
+
+def _kwargs(native: dict, keys: tuple[str, ...]) -> dict:
+    """The lax call's arguments after (lhs, rhs), from the native parameters: ``keys`` name
+    them; sequences as tuples, pairs as a list of tuples (run, grad and script share this)."""
+    kwargs = {}
+    for key in keys:
+        value = native[key]
+        if key == "padding" and not isinstance(value, str):
+            value = [tuple(p) for p in value]
+        elif isinstance(value, list | tuple):
+            value = tuple(value)
+        kwargs[key] = value
+    return kwargs
+
+
+def _arguments(kwargs: dict) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+
+
+def _inputs_script(kernel: str) -> list[str]:
+    """Reproducer lines: imports, and x, w, b as JAX arrays of ``dtype`` (``kernel``: the
+    expression of ``w`` the call reads)."""
+    return ["import jax",
+            "import jax.numpy as jnp",
+            "import numpy as np",
+            "from jax import lax",
+            "",
+            "xt = jnp.asarray(x, dtype=dtype)",
+            "wt = jnp.asarray(w, dtype=dtype)",
+            "bt = None if b is None else jnp.asarray(b, dtype=dtype)",
+            "",
+            "",
+            "def kernel(w):",
+            f"    return {kernel}",
+            ""]
+
+
+def _bias_script(dims: int) -> str:
+    return f"    return y if bias is None else y + bias.reshape({_bias_shape(dims + 2)})"
+
+
+OUTPUT_SCRIPT = "y = np.asarray(yt).astype(np.float64)"
+
+
+def regroup(w, groups):
+    """The canonical (C_in, C_out/g, *k) weight as conv_general_dilated's transposed-convolution
+    kernel: (g, C_in/g, C_out/g, *k) -> (g, C_out/g, C_in/g, *k) -> (C_out, C_in/g, *k), output
+    block i reading input block i; then the documented flip of the spatial axes. (Run, and
+    pasted into reproducer scripts as it stands: it must stay self-contained.)"""
+    import jax.numpy as jnp
+
+    c_in, c_out_g, *kernel = w.shape
+    w = w.reshape(groups, c_in // groups, c_out_g, *kernel).swapaxes(1, 2)
+    w = w.reshape(groups * c_out_g, c_in // groups, *kernel)
+    return jnp.flip(w, axis=tuple(range(2, w.ndim)))
 
 
 def _numpy(y: Any) -> np.ndarray:
@@ -143,6 +206,9 @@ class ConvTranspose(Adapter):
                       "the O and I axes)",
         kernel_flipped=rules.kernel_flipped(True), groups=False,
         padding_modes=rules.MODES, gradients=True, **CONVENTIONS)
+
+    # lax.conv_transpose's parameters after (lhs, rhs), as the plan's native names them.
+    CALL_KEYS = ("strides", "padding", "rhs_dilation", "dimension_numbers", "transpose_kernel")
 
     def kernel_spec(self, dims: int) -> str:
         return "OI" + SPATIAL[dims]
@@ -175,15 +241,10 @@ class ConvTranspose(Adapter):
         """``(lhs, rhs, b) -> y``: the native call with its static parameters bound."""
         from jax import lax
 
-        padding = native["padding"]
-        padding = padding if isinstance(padding, str) else [tuple(p) for p in padding]
+        kwargs = _kwargs(native, self.CALL_KEYS)
 
         def fn(lhs, rhs, b):
-            y = lax.conv_transpose(lhs, rhs, tuple(native["strides"]), padding,
-                                   rhs_dilation=tuple(native["rhs_dilation"]),
-                                   dimension_numbers=tuple(native["dimension_numbers"]),
-                                   transpose_kernel=native["transpose_kernel"],
-                                   precision=lax.Precision.HIGHEST)
+            y = lax.conv_transpose(lhs, rhs, **kwargs, precision=lax.Precision.HIGHEST)
             return _add_bias(y, b)
 
         return fn
@@ -207,6 +268,42 @@ class ConvTranspose(Adapter):
         _, vjp = jax.vjp(f, *args)
         grads = [_numpy(g) for g in vjp(_array(dy, dtype))]
         return (grads[0], grads[1], grads[2] if b is not None else None)
+
+    # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
+
+    def _call_script(self, native: dict) -> list[str]:
+        """``call`` as ``call`` builds it, and ``f``: the kernel conversion and the call, the
+        function ``grad`` differentiates."""
+        return [*_inputs_script(self.kernel_source(native["dims"])),
+                "",
+                "def call(lhs, rhs, bias):",
+                f"    y = lax.conv_transpose(lhs, rhs, "
+                f"{_arguments(_kwargs(native, self.CALL_KEYS))}, "
+                "precision=lax.Precision.HIGHEST)",
+                _bias_script(native["dims"]),
+                "",
+                "",
+                *self._wrap_script(),
+                "def f(lhs, w, *bias):",
+                "    return call(lhs, kernel(w), bias[0] if bias else None)",
+                "",
+                "",
+                "primals = [xt, wt] + ([] if b is None else [bt])"]
+
+    def _wrap_script(self) -> list[str]:
+        return []
+
+    def script(self, plan: Plan) -> str:
+        return "\n".join([*self._call_script(plan.native), "yt = f(*primals)", OUTPUT_SCRIPT])
+
+    def grad_script(self, plan: Plan) -> str:
+        return "\n".join([
+            *self._call_script(plan.native),
+            "_, vjp = jax.vjp(f, *primals)",
+            "grads = [np.asarray(g).astype(np.float64) for g in "
+            "vjp(jnp.asarray(dy, dtype=dtype))]",
+            "dx, dw = grads[0], grads[1]",
+            "db = grads[2] if b is not None else None"])
 
     def source(self, plan: Plan) -> str:
         n = plan.native
@@ -272,6 +369,9 @@ class Jit(ConvTranspose):
             self._jitted[key] = jax.jit(super().call(native))
         return self._jitted[key]
 
+    def _wrap_script(self) -> list[str]:
+        return ["call = jax.jit(call)  # the jitted function: the call and the bias add", "", ""]
+
     def source(self, plan: Plan) -> str:
         return f"jax.jit(lambda x, w, b: {super().source(plan)})(x, w, b)"
 
@@ -304,27 +404,33 @@ class ConvGeneralDilated(Adapter):
                   "feature_group_count": case.groups, "bias": case.bias}
         return Plan(self.name, case.id, native, tuple(canonical))
 
+    # lax.conv_general_dilated's parameters after (lhs, rhs), as the plan's native names them.
+    CALL_KEYS = ("window_strides", "padding", "lhs_dilation", "rhs_dilation",
+                 "dimension_numbers", "feature_group_count")
+
     def run(self, native: dict, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
             dtype: str) -> np.ndarray:
-        import jax.numpy as jnp
         from jax import lax
 
-        dims, groups = native["dims"], native["feature_group_count"]
-        rhs = _array(w, dtype)
-        c_in, c_out_g, *kernel = rhs.shape
-        # (C_in, C_out/g, *k) -> (g, C_in/g, C_out/g, *k) -> (g, C_out/g, C_in/g, *k)
-        # -> (C_out, C_in/g, *k): output block i reads input block i; then the documented flip.
-        rhs = rhs.reshape(groups, c_in // groups, c_out_g, *kernel).swapaxes(1, 2)
-        rhs = rhs.reshape(groups * c_out_g, c_in // groups, *kernel)
-        rhs = jnp.flip(rhs, axis=tuple(range(2, 2 + dims)))
-        y = lax.conv_general_dilated(
-            _array(x, dtype), rhs, window_strides=tuple(native["window_strides"]),
-            padding=[tuple(p) for p in native["padding"]],
-            lhs_dilation=tuple(native["lhs_dilation"]),
-            rhs_dilation=tuple(native["rhs_dilation"]),
-            dimension_numbers=tuple(native["dimension_numbers"]),
-            feature_group_count=groups, precision=lax.Precision.HIGHEST)
+        rhs = regroup(_array(w, dtype), native["feature_group_count"])
+        y = lax.conv_general_dilated(_array(x, dtype), rhs, **_kwargs(native, self.CALL_KEYS),
+                                     precision=lax.Precision.HIGHEST)
         return _numpy(_add_bias(y, _array(b, dtype)))
+
+    def script(self, plan: Plan) -> str:
+        n = plan.native
+        regroup_source = textwrap.dedent(inspect.getsource(regroup)).strip().splitlines()
+        return "\n".join([
+            *_inputs_script(f"regroup(w, {n['feature_group_count']})"),
+            "",
+            *regroup_source,
+            "",
+            "",
+            f"yt = lax.conv_general_dilated(xt, kernel(wt), "
+            f"{_arguments(_kwargs(n, self.CALL_KEYS))}, precision=lax.Precision.HIGHEST)",
+            "if bt is not None:",
+            f"    yt = yt + bt.reshape({_bias_shape(n['dims'] + 2)})",
+            OUTPUT_SCRIPT])
 
     def source(self, plan: Plan) -> str:
         n = plan.native

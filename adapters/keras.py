@@ -52,6 +52,7 @@ from __future__ import annotations
 import numpy as np
 
 from adapters.base import Adapter, Conventions, Plan, Unsupported
+from adapters.tensorflow import channels_first_axes, channels_last_axes, filter_axes
 from cases.case import Case, OutputShape
 from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
 from oracle.rules import keras as rules
@@ -72,6 +73,26 @@ def make_conventions(entry_point: str, backend: str) -> Conventions:
         kernel_layout="*kernel, C_out, C_in", kernel_flipped=False, padding_vocabulary="keras",
         groups=False, dilation=True, padding_modes=("SAME", "VALID"), output_shape=False,
         dtypes=DTYPES)
+
+
+# The op's keyword arguments in the plan's native parameters (run and script share them); the
+# layers take them too, after filters and kernel_size.
+CALL_KEYS = ("strides", "padding", "output_padding", "data_format", "dilation_rate")
+
+
+def _kwargs(native: dict) -> dict:
+    return {key: native[key] for key in CALL_KEYS}
+
+
+def _arguments(kwargs: dict) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+
+
+def _bias_shape(native: dict) -> tuple[int, ...]:
+    """The bias as an array of the output's rank, -1 on the channel axis."""
+    shape = [1] * (native["dims"] + 2)
+    shape[1 if native["data_format"] == "channels_first" else -1] = -1
+    return tuple(shape)
 
 
 def axes(case: Case) -> list[Axis]:
@@ -209,10 +230,9 @@ class KerasOps(Adapter):
     @staticmethod
     def _inputs(native: dict, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Canonical arrays in Keras' layouts: data_format, and kernel (*k, C_out, C_in)."""
-        spatial = tuple(range(2, w.ndim))
-        kernel = np.ascontiguousarray(np.transpose(w, (*spatial, 1, 0)))
+        kernel = np.ascontiguousarray(np.transpose(w, filter_axes(native["dims"])))
         if native["data_format"] == "channels_last":
-            x = np.moveaxis(x, 1, -1)
+            x = np.transpose(x, channels_last_axes(native["dims"]))
         return np.ascontiguousarray(x), kernel
 
     @staticmethod
@@ -224,7 +244,7 @@ class KerasOps(Adapter):
             y = keras.ops.cast(y, "float32")
         y = np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float64)
         if native["data_format"] == "channels_last":
-            y = np.moveaxis(y, -1, 1)
+            y = np.transpose(y, channels_first_axes(native["dims"]))
         return np.ascontiguousarray(y)
 
     def run(self, native, x, w, b, dtype):
@@ -234,16 +254,47 @@ class KerasOps(Adapter):
         x, kernel = self._inputs(native, x, w)
         y = keras.ops.conv_transpose(
             keras.ops.convert_to_tensor(x, dtype=dtype),
-            keras.ops.convert_to_tensor(kernel, dtype=dtype),
-            strides=native["strides"], padding=native["padding"],
-            output_padding=native["output_padding"], data_format=native["data_format"],
-            dilation_rate=native["dilation_rate"])
+            keras.ops.convert_to_tensor(kernel, dtype=dtype), **_kwargs(native))
         if b is not None:
             # The op has no bias argument: broadcast over the channel axis, as the layers do.
-            shape = [1] * (native["dims"] + 2)
-            shape[1 if native["data_format"] == "channels_first" else -1] = b.shape[0]
-            y = keras.ops.add(y, keras.ops.convert_to_tensor(b.reshape(shape), dtype=dtype))
+            y = keras.ops.add(y, keras.ops.convert_to_tensor(b.reshape(_bias_shape(native)),
+                                                             dtype=dtype))
         return self._output(native, y)
+
+    # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
+
+    @staticmethod
+    def _inputs_script(native: dict) -> list[str]:
+        dims, last = native["dims"], native["data_format"] == "channels_last"
+        return ["import keras",
+                "import numpy as np",
+                "",
+                "# (C_in, C_out, *kernel) -> (*kernel, C_out, C_in)"
+                + ("; (N, C, *spatial) -> (N, *spatial, C)" if last else ""),
+                f"kernel = np.ascontiguousarray(np.transpose(w, {filter_axes(dims)}))",
+                (f"x_native = np.ascontiguousarray(np.transpose(x, {channels_last_axes(dims)}))"
+                 if last else "x_native = x")]
+
+    @staticmethod
+    def _output_script(native: dict) -> list[str]:
+        lines = ['if keras.backend.standardize_dtype(yt.dtype) in ("float16", "bfloat16"):',
+                 '    yt = keras.ops.cast(yt, "float32")  # NumPy has no bfloat16',
+                 "y = np.asarray(keras.ops.convert_to_numpy(yt), dtype=np.float64)"]
+        if native["data_format"] == "channels_last":
+            lines.append(f"y = np.transpose(y, {channels_first_axes(native['dims'])})")
+        return lines
+
+    def script(self, plan: Plan) -> str:
+        n = plan.native
+        return "\n".join([
+            *self._inputs_script(n),
+            "yt = keras.ops.conv_transpose(keras.ops.convert_to_tensor(x_native, dtype=dtype), "
+            f"keras.ops.convert_to_tensor(kernel, dtype=dtype), {_arguments(_kwargs(n))})",
+            "if b is not None:",
+            "    # The op has no bias argument: broadcast over the channel axis, as the layers do.",
+            "    yt = keras.ops.add(yt, keras.ops.convert_to_tensor(b.reshape("
+            f"{_bias_shape(n)}), dtype=dtype))",
+            *self._output_script(n)])
 
     def version(self):
         import importlib
@@ -281,14 +332,24 @@ class KerasLayer(KerasOps):
         self._check_backend()
         x, kernel = self._inputs(native, x, w)
         cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
-        layer = cls(native["filters"], native["kernel_size"], strides=native["strides"],
-                    padding=native["padding"], output_padding=native["output_padding"],
-                    data_format=native["data_format"], dilation_rate=native["dilation_rate"],
+        layer = cls(native["filters"], native["kernel_size"], **_kwargs(native),
                     use_bias=b is not None, dtype=dtype)
         layer.build(x.shape)
         layer.set_weights([kernel] if b is None else [kernel, b])
         y = layer(keras.ops.convert_to_tensor(x, dtype=dtype))
         return self._output(native, y)
+
+    def script(self, plan: Plan) -> str:
+        n = plan.native
+        return "\n".join([
+            *self._inputs_script(n),
+            f"layer = keras.layers.Conv{n['dims']}DTranspose({n['filters']!r}, "
+            f"{n['kernel_size']!r}, {_arguments(_kwargs(n))}, use_bias=b is not None, "
+            "dtype=dtype)",
+            "layer.build(x_native.shape)",
+            "layer.set_weights([kernel] if b is None else [kernel, b])",
+            "yt = layer(keras.ops.convert_to_tensor(x_native, dtype=dtype))",
+            *self._output_script(n)])
 
 
 # One registry name per backend; the class is the same, the backend is checked when it runs.

@@ -97,16 +97,23 @@ def _windows(case: Case, same: str) -> tuple[dict, tuple[tuple[int, int, int], .
     return attributes, tuple(canonical), violation
 
 
-def _model(native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool):
-    """A one-node model: inputs X, W (and B), output Y, with the node's attributes."""
-    from onnx import helper
-
-    element = ELEMENT_TYPES[dtype]
+def _attributes(native: dict) -> dict:
+    """The node's attributes from the native parameters (the model and the reproducer script
+    share them)."""
     attributes = {k: native[k] for k in ("auto_pad", "strides", "dilations", "group")}
     attributes["kernel_shape"] = list(native["kernel_shape"])
     for key in ("pads", "output_padding", "output_shape"):
         if key in native:
             attributes[key] = list(native[key])
+    return attributes
+
+
+def _model(native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool):
+    """A one-node model: inputs X, W (and B), output Y, with the node's attributes."""
+    from onnx import helper
+
+    element = ELEMENT_TYPES[dtype]
+    attributes = _attributes(native)
     names = ["X", "W", "B"] if bias else ["X", "W"]
     node = helper.make_node("ConvTranspose", names, ["Y"], **attributes)
     inputs = [helper.make_tensor_value_info("X", element, list(x_shape)),
@@ -208,6 +215,38 @@ class OnnxRuntime(Adapter):
         return ("y = onnxruntime.InferenceSession(model.SerializeToString(), "
                 "providers=['CPUExecutionProvider']).run(None, feeds)[0]")
 
+    # -- reproducer scripts: the same model on x, w, b, dtype (see Adapter.script) ----------
+
+    # The runner's import, and the line that builds ``session`` from ``model``.
+    _session_script = ("import onnxruntime",
+                       "session = onnxruntime.InferenceSession(model.SerializeToString(), "
+                       "providers=['CPUExecutionProvider'])")
+
+    def script(self, plan: Plan) -> str:
+        attributes = ", ".join(f"{k}={v!r}" for k, v in _attributes(plan.native).items())
+        runner_import, session = self._session_script
+        return "\n".join([
+            "import ml_dtypes",
+            "import numpy as np",
+            runner_import,
+            "from onnx import helper",
+            "",
+            f"element = {ELEMENT_TYPES!r}[dtype]  # onnx.TensorProto's data type numbers",
+            "numpy_type = ml_dtypes.bfloat16 if dtype == 'bfloat16' else np.dtype(dtype)",
+            "feeds = {'X': x, 'W': w} if b is None else {'X': x, 'W': w, 'B': b}",
+            "feeds = {name: np.ascontiguousarray(a).astype(numpy_type) "
+            "for name, a in feeds.items()}",
+            f"node = helper.make_node('ConvTranspose', list(feeds), ['Y'], {attributes})",
+            "inputs = [helper.make_tensor_value_info(name, element, list(a.shape)) "
+            "for name, a in feeds.items()]",
+            "# Y's rank only: its sizes are what is being judged.",
+            "output = helper.make_tensor_value_info('Y', element, [None] * x.ndim)",
+            "graph = helper.make_graph([node], 'conv_transpose', inputs, [output])",
+            "model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', "
+            f"{OPSET})], ir_version={IR_VERSION})",
+            session,
+            "y = np.asarray(session.run(['Y'], feeds)[0]).astype(np.float64)"])
+
     def version(self):
         import onnxruntime
 
@@ -245,6 +284,9 @@ class Reference(OnnxRuntime):
 
     def _runner(self) -> str:
         return "y = onnx.reference.ReferenceEvaluator(model).run(None, feeds)[0]"
+
+    _session_script = ("from onnx.reference import ReferenceEvaluator",
+                       "session = ReferenceEvaluator(model)")
 
     def version(self):
         import onnx

@@ -43,6 +43,25 @@ def _explicit(case: Case) -> tuple[list[int], list[int], str]:
     return padding, output_padding, violation
 
 
+# The call's keyword arguments, in the plan's native parameters: run, grad and script share them.
+CALL_KEYS = ("stride", "padding", "output_padding", "groups", "dilation")
+# torch's memory format per spatial rank for the channels-last entry point (no 1-D format).
+MEMORY_FORMATS = {2: "channels_last", 3: "channels_last_3d"}
+
+
+def _kwargs(native: dict) -> dict:
+    return {key: native[key] for key in CALL_KEYS}
+
+
+def _arguments(kwargs: dict) -> str:
+    """Keyword arguments as source (every value is an int, a tuple of ints or None)."""
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+
+
+def _function(dims: int) -> str:
+    return f"conv_transpose{dims}d"
+
+
 def _torch_dtype(dtype: str):
     import torch
 
@@ -83,22 +102,50 @@ class Functional(Adapter):
     def run(self, native, x, w, b, dtype):
         import torch
 
-        fn = getattr(torch.nn.functional, f"conv_transpose{native['dims']}d")
-        y = fn(_tensor(x, dtype), _tensor(w, dtype), _tensor(b, dtype), stride=native["stride"],
-               padding=native["padding"], output_padding=native["output_padding"],
-               groups=native["groups"], dilation=native["dilation"])
+        fn = getattr(torch.nn.functional, _function(native["dims"]))
+        y = fn(_tensor(x, dtype), _tensor(w, dtype), _tensor(b, dtype), **_kwargs(native))
         return y.detach().to(torch.float64).numpy()
 
     def grad(self, native, x, w, b, dy, dtype):
         import torch
 
         tensors = [None if a is None else _tensor(a, dtype).requires_grad_() for a in (x, w, b)]
-        fn = getattr(torch.nn.functional, f"conv_transpose{native['dims']}d")
-        y = fn(*tensors, stride=native["stride"], padding=native["padding"],
-               output_padding=native["output_padding"], groups=native["groups"],
-               dilation=native["dilation"])
+        fn = getattr(torch.nn.functional, _function(native["dims"]))
+        y = fn(*tensors, **_kwargs(native))
         y.backward(_tensor(dy, dtype))
         return tuple(None if t is None else t.grad.to(torch.float64).numpy() for t in tensors)
+
+    # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
+
+    def _function_source(self, dims: int) -> str:
+        return f"torch.nn.functional.{_function(dims)}"
+
+    def _inputs_script(self, dims: int, requires_grad: bool = False) -> list[str]:
+        grad = ".requires_grad_()" if requires_grad else ""
+        return ["import torch", "",
+                "torch_dtype = getattr(torch, dtype)  # torch.float32, torch.bfloat16, ...",
+                f"xt = torch.from_numpy(x).to(torch_dtype){grad}",
+                f"wt = torch.from_numpy(w).to(torch_dtype){grad}",
+                f"bt = None if b is None else torch.from_numpy(b).to(torch_dtype){grad}"]
+
+    def _call_script(self, native: dict) -> str:
+        return (f"yt = {self._function_source(native['dims'])}(xt, wt, bt, "
+                f"{_arguments(_kwargs(native))})")
+
+    def script(self, plan):
+        dims = plan.native["dims"]
+        return "\n".join([*self._inputs_script(dims), self._call_script(plan.native),
+                          "y = yt.detach().to(torch.float64)" + self._output_suffix + ".numpy()"])
+
+    _output_suffix = ""
+
+    def grad_script(self, plan):
+        return "\n".join([*self._inputs_script(plan.native["dims"], requires_grad=True),
+                          self._call_script(plan.native),
+                          "yt.backward(torch.from_numpy(dy).to(torch_dtype))",
+                          "dx = xt.grad.to(torch.float64).numpy()",
+                          "dw = wt.grad.to(torch.float64).numpy()",
+                          "db = None if bt is None else bt.grad.to(torch.float64).numpy()"])
 
     def source(self, plan):
         n = plan.native
@@ -141,9 +188,7 @@ class Module(Functional):
 
         cls = getattr(torch.nn, f"ConvTranspose{native['dims']}d")
         module = cls(x.shape[1], w.shape[1] * native["groups"], w.shape[2:],
-                     stride=native["stride"], padding=native["padding"],
-                     output_padding=native["output_padding"], groups=native["groups"],
-                     bias=b is not None, dilation=native["dilation"])
+                     bias=b is not None, **_kwargs(native))
         module = module.to(_torch_dtype(dtype))
         with torch.no_grad():
             module.weight.copy_(_tensor(w, dtype))
@@ -152,6 +197,22 @@ class Module(Functional):
             size = native["output_size"]
             y = module(_tensor(x, dtype), output_size=None if size is None else list(size))
         return y.to(torch.float64).numpy()
+
+    def script(self, plan):
+        n = plan.native
+        size = None if n["output_size"] is None else list(n["output_size"])
+        return "\n".join([
+            "import torch", "",
+            "torch_dtype = getattr(torch, dtype)  # torch.float32, torch.bfloat16, ...",
+            f"module = torch.nn.ConvTranspose{n['dims']}d(x.shape[1], w.shape[1] * "
+            f"{n['groups']}, w.shape[2:], bias=b is not None, {_arguments(_kwargs(n))})",
+            "module = module.to(torch_dtype)",
+            "with torch.no_grad():",
+            "    module.weight.copy_(torch.from_numpy(w).to(torch_dtype))",
+            "    if b is not None:",
+            "        module.bias.copy_(torch.from_numpy(b).to(torch_dtype))",
+            f"    yt = module(torch.from_numpy(x).to(torch_dtype), output_size={size!r})",
+            "y = yt.to(torch.float64).numpy()"])
 
     def source(self, plan):
         n = plan.native
@@ -182,13 +243,18 @@ class ChannelsLast(Functional):
     def run(self, native, x, w, b, dtype):
         import torch
 
-        fmt = torch.channels_last if native["dims"] == 2 else torch.channels_last_3d
-        fn = getattr(torch.nn.functional, f"conv_transpose{native['dims']}d")
+        fmt = getattr(torch, MEMORY_FORMATS[native["dims"]])
+        fn = getattr(torch.nn.functional, _function(native["dims"]))
         y = fn(_tensor(x, dtype).to(memory_format=fmt), _tensor(w, dtype).to(memory_format=fmt),
-               _tensor(b, dtype), stride=native["stride"], padding=native["padding"],
-               output_padding=native["output_padding"], groups=native["groups"],
-               dilation=native["dilation"])
+               _tensor(b, dtype), **_kwargs(native))
         return y.detach().to(torch.float64).contiguous().numpy()
+
+    _output_suffix = ".contiguous()"
+
+    def _inputs_script(self, dims: int, requires_grad: bool = False) -> list[str]:
+        fmt = f"torch.{MEMORY_FORMATS[dims]}"
+        return [*super()._inputs_script(dims, requires_grad),
+                f"xt, wt = xt.to(memory_format={fmt}), wt.to(memory_format={fmt})"]
 
     def source(self, plan):
         fmt = "torch.channels_last" if plan.native["dims"] == 2 else "torch.channels_last_3d"
@@ -214,13 +280,22 @@ class Compiled(Functional):
 
         dims = native["dims"]
         if dims not in self._compiled:
-            self._compiled[dims] = torch.compile(
-                getattr(torch.nn.functional, f"conv_transpose{dims}d"))
+            # Dynamo recompiles per shape and per constant argument, and past its recompile
+            # limit (8 by default) silently runs the function eagerly: every later check would
+            # test eager PyTorch under this entry point's name. Lift the limit for a run of
+            # many configurations, and make hitting it an error rather than a fallback
+            # (torch/_dynamo/config.py: recompile_limit, accumulated_recompile_limit,
+            # fail_on_recompile_limit_hit).
+            torch._dynamo.config.recompile_limit = 100_000
+            torch._dynamo.config.accumulated_recompile_limit = 100_000
+            torch._dynamo.config.fail_on_recompile_limit_hit = True
+            self._compiled[dims] = torch.compile(getattr(torch.nn.functional, _function(dims)))
         y = self._compiled[dims](_tensor(x, dtype), _tensor(w, dtype), _tensor(b, dtype),
-                                 stride=native["stride"], padding=native["padding"],
-                                 output_padding=native["output_padding"],
-                                 groups=native["groups"], dilation=native["dilation"])
+                                 **_kwargs(native))
         return y.detach().to(torch.float64).numpy()
+
+    def _function_source(self, dims: int) -> str:
+        return f"torch.compile({super()._function_source(dims)})"
 
     def source(self, plan):
         return "torch.compile(" + super().source(plan).replace("(x, w, b,", ")(x, w, b,", 1)

@@ -153,6 +153,36 @@ def _padding_arg(native: dict) -> str | list[list[int]]:
     return [[0, 0], *[list(p) for p in native["explicit"]], [0, 0]]
 
 
+def _kwargs(native: dict) -> dict:
+    """The call's keyword arguments (run, grad and the reproducer script share them)."""
+    return {"output_shape": list(native["output_shape"]), "strides": list(native["strides"]),
+            "padding": _padding_arg(native), "data_format": native["data_format"],
+            "dilations": list(native["dilations"])}
+
+
+# The documented layouts as axis permutations (np.transpose), shared by run, grad and script
+# (and by the Keras adapter, whose TensorFlow data and kernels are laid out alike).
+def channels_last_axes(dims: int) -> tuple[int, ...]:
+    """(N, C, *spatial) -> (N, *spatial, C)."""
+    return (0, *range(2, 2 + dims), 1)
+
+
+def channels_first_axes(dims: int) -> tuple[int, ...]:
+    """(N, *spatial, C) -> (N, C, *spatial): the inverse of ``channels_last_axes``."""
+    return (0, dims + 1, *range(1, dims + 1))
+
+
+def filter_axes(dims: int) -> tuple[int, ...]:
+    """Canonical (C_in, C_out, *kernel) -> TF's filters (*kernel, C_out, C_in)."""
+    return (*range(2, 2 + dims), 1, 0)
+
+
+def canonical_filter_axes(dims: int) -> tuple[int, ...]:
+    """TF's (*kernel, C_out, C_in) -> canonical (C_in, C_out, *kernel): the inverse of
+    ``filter_axes``."""
+    return (dims + 1, dims, *range(dims))
+
+
 CONVENTIONS = dict(framework="tensorflow", input_layout="N, *spatial, C_in",
                    kernel_layout="*kernel, C_out, C_in", kernel_flipped=False,
                    padding_vocabulary="tensorflow", groups=False, dilation=True,
@@ -165,9 +195,9 @@ def _tf_inputs(native: dict, x, w, b, dtype: str) -> list:
     layouts, a transposition only; the bias as is."""
     import tensorflow as tf
 
-    t = _tf_dtype(dtype)
-    xt = tf.cast(tf.constant(np.moveaxis(x, 1, -1)), t)
-    wt = tf.cast(tf.constant(np.transpose(w, (*range(2, 2 + native["dims"]), 1, 0))), t)
+    t, dims = _tf_dtype(dtype), native["dims"]
+    xt = tf.cast(tf.constant(np.transpose(x, channels_last_axes(dims))), t)
+    wt = tf.cast(tf.constant(np.transpose(w, filter_axes(dims))), t)
     return [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), t)])
 
 
@@ -207,12 +237,10 @@ class NN(Adapter):
         import tensorflow as tf
 
         fn = getattr(tf.nn, native["function"])
-        padding = _padding_arg(native)
+        kwargs = _kwargs(native)
 
         def call(x, w, b=None):
-            y = fn(x, w, output_shape=list(native["output_shape"]),
-                   strides=list(native["strides"]), padding=padding,
-                   data_format=native["data_format"], dilations=list(native["dilations"]))
+            y = fn(x, w, **kwargs)
             return y if b is None else tf.nn.bias_add(y, b)
 
         return call
@@ -221,7 +249,7 @@ class NN(Adapter):
         import tensorflow as tf
 
         y = self._call(native)(*_tf_inputs(native, x, w, b, dtype))
-        return np.moveaxis(tf.cast(y, tf.float64).numpy(), -1, 1)
+        return np.transpose(tf.cast(y, tf.float64).numpy(), channels_first_axes(native["dims"]))
 
     def grad(self, native, x, w, b, dy, dtype):
         import tensorflow as tf
@@ -232,13 +260,59 @@ class NN(Adapter):
             tape.watch(args)
             y = self._call(native)(*args)
         grads = tape.gradient(y, args, output_gradients=tf.cast(
-            tf.constant(np.moveaxis(dy, 1, -1)), t))
-        dx = np.moveaxis(tf.cast(grads[0], tf.float64).numpy(), -1, 1)
+            tf.constant(np.transpose(dy, channels_last_axes(dims))), t))
+        dx = np.transpose(tf.cast(grads[0], tf.float64).numpy(), channels_first_axes(dims))
         # (*k, C_out, C_in) -> (C_in, C_out, *k): the inverse of the layout conversion above.
-        dw = np.transpose(tf.cast(grads[1], tf.float64).numpy(),
-                          (dims + 1, dims, *range(dims)))
+        dw = np.transpose(tf.cast(grads[1], tf.float64).numpy(), canonical_filter_axes(dims))
         db = None if b is None else tf.cast(grads[2], tf.float64).numpy()
         return dx, dw, db
+
+    # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
+
+    _decorator: tuple[str, ...] = ()
+
+    def _call_script(self, native: dict) -> list[str]:
+        """The inputs in TF's layouts (``args``), and ``call`` as ``_call`` builds it."""
+        dims = native["dims"]
+        arguments = ", ".join(f"{k}={v!r}" for k, v in _kwargs(native).items())
+        return [
+            "import numpy as np",
+            "import tensorflow as tf",
+            "",
+            f"# (N, C, *spatial) -> {native['data_format']}; (C_in, C_out, *kernel) -> "
+            "(*kernel, C_out, C_in)",
+            f"xt = tf.cast(tf.constant(np.transpose(x, {channels_last_axes(dims)})), dtype)",
+            f"wt = tf.cast(tf.constant(np.transpose(w, {filter_axes(dims)})), dtype)",
+            "args = [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), dtype)])",
+            "",
+            "",
+            *self._decorator,
+            "def call(x, w, b=None):",
+            f"    y = tf.nn.{native['function']}(x, w, {arguments})",
+            "    return y if b is None else tf.nn.bias_add(y, b)",
+            "",
+            ""]
+
+    def script(self, plan):
+        dims = plan.native["dims"]
+        return "\n".join([*self._call_script(plan.native), "yt = call(*args)",
+                          "y = np.transpose(tf.cast(yt, tf.float64).numpy(), "
+                          f"{channels_first_axes(dims)})"])
+
+    def grad_script(self, plan):
+        dims = plan.native["dims"]
+        back = channels_first_axes(dims)
+        return "\n".join([
+            *self._call_script(plan.native),
+            "with tf.GradientTape() as tape:",
+            "    tape.watch(args)",
+            "    yt = call(*args)",
+            "grads = tape.gradient(yt, args, output_gradients=tf.cast(tf.constant(",
+            f"    np.transpose(dy, {channels_last_axes(dims)})), dtype))",
+            f"dx = np.transpose(tf.cast(grads[0], tf.float64).numpy(), {back})",
+            "dw = np.transpose(tf.cast(grads[1], tf.float64).numpy(), "
+            f"{canonical_filter_axes(dims)})",
+            "db = None if b is None else tf.cast(grads[2], tf.float64).numpy()"])
 
     def source(self, plan):
         n = plan.native
@@ -264,6 +338,8 @@ class Jit(NN):
         import tensorflow as tf
 
         return tf.function(super()._call(native), jit_compile=True)
+
+    _decorator = ("@tf.function(jit_compile=True)",)
 
     def source(self, plan):
         return f"tf.function(lambda x, w, b: {super().source(plan)}, jit_compile=True)(x, w, b)"
