@@ -1,5 +1,6 @@
 # tconv: `make report` (the conformance run) and `make test` (the tests).
 # Both create the virtual environment .venv on first use, with every version from constraints.txt.
+# `make test` also gates the quick profile's results against the committed baseline.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,11 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 # Which optional dependencies the venv has, so that each target installs only what it needs.
 STAMP = $(VENV)/.installed-$(1)
 
-.PHONY: test deep report bench mutation lint clean
+TCONV := $(VENV)/bin/tconv
+BASELINE := reports/baselines/quick.jsonl
+TEST_RESULTS := reports/latest/test-results.jsonl
+
+.PHONY: test deep report baseline bench mutation lint clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,22 +25,26 @@ $(call STAMP,%): pyproject.toml constraints.txt | $(VENV)/bin/python
 
 test: $(call STAMP,test) $(call STAMP,frameworks)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n auto tests
+	rm -f $(TEST_RESULTS)
+	$(PY) -m pytest -n auto --dist loadgroup tests --results $(TEST_RESULTS)
+	$(TCONV) gate --baseline $(BASELINE) --current $(TEST_RESULTS) --strict
 
-# The oracle's randomized checks with ten times the examples, fresh ones each run.
+# After a deliberate change of behaviour (a pin bumped, the oracle corrected): a new baseline
+# from the last `make test`, to be reviewed in the diff and committed.
+baseline: $(call STAMP,test)
+	$(TCONV) baseline $(TEST_RESULTS) --out $(BASELINE)
+
+# The randomized tests (the oracle's, the case-file loader's) with ten times the examples,
+# fresh ones each run.
 deep: $(call STAMP,test)
-	TCONV_HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n auto tests/oracle
+	TCONV_HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n auto tests/oracle tests/test_userfile.py
 
-# The conformance run (default profile) with its JUnit XML, and the oracle's own report.
+# The conformance run (default profile): results.jsonl, report.json/.md/.html, the JUnit XML
+# and the cross-framework table in reports/latest/, and the oracle's own report.
 report: $(call STAMP,test) $(call STAMP,frameworks)
 	$(PY) -m reports.oracle_report --out reports/latest
-	# Exit status 1 means checks found new discrepancies: the report is still written.
-	rm -f reports/latest/results.jsonl
-	$(PY) -m pytest -n auto tests/conformance --profile default \
-		--results reports/latest/results.jsonl \
-		--junitxml=reports/latest/conformance.xml -q -rfE || [ $$? -eq 1 ]
-	$(PY) -m reports.summary reports/latest/results.jsonl --out reports/latest
-	$(PY) -m tests.conformance.cross --profile default --dtype float32 --out reports/latest
+	# Exit status 1 means checks found new discrepancies: the reports are still written.
+	$(TCONV) run --profile default --cross -n auto --dist loadgroup -q -rfE || [ $$? -eq 1 ]
 
 bench: $(call STAMP,test) $(call STAMP,bench)
 	$(PY) benchmarks/oracle_vs_torch.py

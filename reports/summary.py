@@ -1,33 +1,14 @@
-"""report.md from results.jsonl: the headline counts, the status matrix of case families ×
-entry points, and every check that did not pass, with its native call.
-
-Reads any number of results files (a partial run's included: a line cut short by a killed run
-is skipped and counted). Fit for a pull-request comment.
-
-    python -m reports.summary reports/latest/results.jsonl [...] --out reports/latest
-"""
+"""report.md: the headline counts, the status matrix of case families × entry points, and
+every check that did not pass, with its native call. Fit for a pull-request comment; built by
+``reports.build`` (``tconv report``) from results lines, a partial run's included."""
 
 from __future__ import annotations
 
-import argparse
 import collections
-import json
-import sys
-from pathlib import Path
 
-ORDER = ("pass", "known", "precision", "mismatch", "shape", "error", "accepted-invalid",
-         "crash", "timeout", "unsupported")
+from reports.results import STATUSES
 
-
-def read(paths: list[Path]) -> tuple[list[dict], int]:
-    rows, broken = [], 0
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                broken += 1
-    return rows, broken
+ORDER = STATUSES
 
 
 def _escape(text: str) -> str:
@@ -63,33 +44,15 @@ def markdown(rows: list[dict], broken: int) -> str:
     failing = [r for r in rows if r["status"] not in ("pass", "known", "unsupported")]
     lines += ["", f"## New discrepancies ({len(failing)})", ""]
     for r in failing:
-        lines += [f"- **{r['status']}** `{r['adapter']}` {r['check']} `{r['case_id']}`: "
-                  f"{_escape(r['detail'])[:400]}", f"  - call: `{_escape(r['call'])}`"]
+        lines += [f"- **{r['status']}** `{r['check_id']}`: {_escape(r['detail'])[:400]}",
+                  f"  - call: `{_escape(r['call'])}`"]
     if not failing:
         lines.append("None: every check passed or matched a registered known issue.")
+    else:
+        lines += ["", "Each has a standalone reproducer script in report.json and report.html."]
     known = collections.Counter((r["adapter"], r["known_issue"]) for r in rows
                                 if r["status"] == "known")
     lines += ["", f"## Known discrepancies ({sum(known.values())} checks)", ""]
     lines += [f"- `{adapter}` ({n}): {_escape(evidence)}" for (adapter, evidence), n in
               sorted(known.items())]
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write report.md from results.jsonl files.")
-    parser.add_argument("results", nargs="+", type=Path)
-    parser.add_argument("--out", type=Path, default=Path("reports/latest"))
-    args = parser.parse_args(argv)
-    missing = [str(p) for p in args.results if not p.is_file()]
-    if missing:
-        print(f"tconv report: no such results file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    rows, broken = read(args.results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.md").write_text(markdown(rows, broken), encoding="utf-8")
-    print(f"report: {len(rows)} checks -> {args.out / 'report.md'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -38,6 +38,7 @@ def run(worker: Worker, fault: str):
 SEQUENCE = [
     ("none", "pass"), ("abort", "crash"), ("none", "pass"), ("segfault", "crash"),
     ("none", "pass"), ("hang", "timeout"), ("none", "pass"), ("raise", "error"),
+    ("memory", "error"), ("none", "pass"),
     ("nan", "mismatch"), ("shape", "shape"), ("shift", "mismatch"), ("none", "pass"),
 ]
 

@@ -1,0 +1,130 @@
+"""Every report of a run, built from its ``results.jsonl`` lines alone: ``report.json`` (the
+whole run, schema ``reports/schema/report.schema.json``), ``report.md`` (a pull-request
+summary) and ``report.html`` (one self-contained page).
+
+A partial run's results build the same reports: a line cut short by a killed run is skipped and
+counted in ``sources``. The document's only volatile fields are ``generated_at`` and each
+check's ``duration_s``: two runs on the same versions give the same document otherwise
+(``stable``).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import platform
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import adapters
+from reports import results
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = Path(__file__).with_name("schema") / "report.schema.json"
+VERSION = "0.1.0"
+
+
+def _registry():
+    """The registry of known discrepancies lives beside the conformance run (tests/)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.conformance import registry
+
+    return registry
+
+
+def capabilities() -> list[dict]:
+    """Every registered entry point's conventions, as declared (``adapters.Conventions``)."""
+    rows = []
+    for name in adapters.REGISTRY:
+        conventions = asdict(adapters.load(name).conventions)
+        rows.append({"adapter": name, "backend": adapters.backend(name),
+                     **{key: list(value) if isinstance(value, tuple) else value
+                        for key, value in conventions.items()}})
+    return rows
+
+
+def known_issues(rows: list[dict]) -> list[dict]:
+    """The registry's entries, each with the number of checks of this run it matched."""
+    entries = []
+    for entry in _registry().load():
+        matched = sum(1 for r in rows if r["check"] == entry.check
+                      and entry.matches(r["adapter"], r["case_id"])
+                      and r["known_issue"] == entry.evidence)
+        entries.append({"adapter": entry.adapter, "case": list(entry.patterns),
+                        "check": entry.check, "status": entry.status,
+                        "versions": entry.versions, "evidence": entry.evidence,
+                        "matched": matched})
+    return entries
+
+
+def _reproducers(rows: list[dict]) -> list[dict]:
+    from reports.reproducer import reproducer
+
+    return [{**row, "reproducer": reproducer(row)} for row in rows]
+
+
+def document(rows: list[dict], sources: list[dict], command: list[str],
+             cross: list[dict] | None = None) -> dict:
+    """The report.json document of ``rows`` (any order; sorted here)."""
+    rows = sorted(rows, key=lambda r: (r["check_id"], r["framework_version"]))
+    frameworks: dict[str, set[str]] = collections.defaultdict(set)
+    for row in rows:
+        if row["framework_version"]:
+            frameworks[row["backend"]].add(row["framework_version"])
+    counts = collections.Counter(row["status"] for row in rows)
+    return {
+        "schema_version": results.SCHEMA_VERSION,
+        "tool": {"name": "tconv", "version": VERSION},
+        "generated_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": command,
+        "environment": {"python": platform.python_version(), "platform": platform.platform(),
+                        "devices": sorted({row["device"] for row in rows}),
+                        "frameworks": {k: sorted(v) for k, v in sorted(frameworks.items())}},
+        "sources": sources,
+        "summary": {"checks": len(rows), "entry_points": len({r["adapter"] for r in rows}),
+                    "statuses": {s: counts[s] for s in results.STATUSES if counts[s]}},
+        "checks": _reproducers(rows),
+        "cross_framework": cross or [],
+        "capabilities": capabilities(),
+        "known_issues": known_issues(rows),
+    }
+
+
+def stable(doc: dict) -> dict:
+    """``doc`` without what changes from run to run when behaviour does not: the time it was
+    generated, the command line, the paths read and each check's duration."""
+    volatile = {"generated_at", "command", "sources"}
+    kept = {k: v for k, v in doc.items() if k not in volatile}
+    kept["checks"] = [{k: v for k, v in row.items() if k not in results.VOLATILE}
+                      for row in doc["checks"]]
+    return kept
+
+
+def load(paths: list[Path]) -> tuple[list[dict], list[dict]]:
+    """The checks of ``paths`` and a ``sources`` entry per file."""
+    rows, sources = [], []
+    for path in paths:
+        mine, broken = results.read([path])
+        rows += mine
+        sources.append({"path": str(path), "checks": len(mine), "unreadable_lines": broken})
+    return rows, sources
+
+
+def write(paths: list[Path], out: Path, command: list[str],
+          cross: Path | None = None) -> dict:
+    """Build and write report.json, report.md and report.html into ``out``."""
+    from reports import html, summary
+
+    rows, sources = load(paths)
+    cross_rows = json.loads(cross.read_text()) if cross and cross.is_file() else []
+    doc = document(rows, sources, command, cross_rows)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n",
+                                     encoding="utf-8")
+    broken = sum(s["unreadable_lines"] for s in sources)
+    (out / "report.md").write_text(summary.markdown(doc["checks"], broken), encoding="utf-8")
+    (out / "report.html").write_text(html.render(doc), encoding="utf-8")
+    return doc

@@ -1,0 +1,50 @@
+"""``tconv``: wrong usage is one line on stderr, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tconv(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reports.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args, words", [
+    ((), "a command is needed"),
+    (("frobnicate",), "unknown command 'frobnicate'"),
+    (("report",), "the following arguments are required: results"),
+    (("report", "nope.jsonl"), "no such results file: nope.jsonl"),
+    (("report", "x.jsonl", "--bogus"), "unrecognized arguments: --bogus"),
+    (("gate", "--current", "x.jsonl"), "--baseline"),
+    (("gate", "--baseline", "nope.jsonl", "--current", "nope.jsonl"), "nope.jsonl"),
+    (("merge", "nope.jsonl", "--out", "x"), "nope.jsonl"),
+    (("baseline", "nope.jsonl", "--out", "x"), "no such results file"),
+    (("run", "--cases", "nope.toml"), "nope.toml"),
+])
+def test_wrong_usage(args, words) -> None:
+    run = tconv(*args)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert run.stderr.count("\n") == 1 and words in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_bad_case_file_names_file_case_and_field(tmp_path) -> None:
+    cases = tmp_path / "layers.toml"
+    cases.write_text('[[cases]]\nname = "up1"\nbatch = 1\nin_channels = 4\nout_channels = 2\n'
+                     'input_size = [4]\nkernel = 3\nstride = -2\n')
+    run = tconv("run", "--cases", str(cases), "--out", str(tmp_path / "out"))
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert str(cases) in run.stderr and "up1" in run.stderr and "stride" in run.stderr
+    assert not (tmp_path / "out").exists()     # refused before anything ran
+
+
+def test_help() -> None:
+    run = tconv("--help")
+    assert run.returncode == 0 and "tconv gate --baseline" in run.stdout

@@ -1,0 +1,54 @@
+"""Fault injection through a whole conformance run: the test-only ``faults`` backend aborts,
+segfaults, hangs, exhausts memory, raises, returns NaN, the wrong shape or a shifted answer on
+chosen cases (a user case file; the fault is the first word of a case's name). The run
+completes, each fault ends in its status, every other check is intact, and the worker is
+restarted so later checks on the backend still run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# In run order (one process, -n 0): a healthy check after every fault shows the restart.
+SEQUENCE = [("none-first", "pass"), ("abort", "crash"), ("none-after-abort", "pass"),
+            ("segfault", "crash"), ("none-after-segfault", "pass"), ("hang", "timeout"),
+            ("none-after-hang", "pass"), ("memory", "error"), ("none-after-memory", "pass"),
+            ("raise", "error"), ("nan", "mismatch"), ("shape", "shape"), ("shift", "mismatch"),
+            ("none-last", "pass")]
+
+
+def _case_file(path: Path) -> None:
+    tables = [f'[[cases]]\nname = "{name}"\nin_channels = 2\nout_channels = 4\ngroups = 2\n'
+              f'batch = 2\ninput_size = [4, 3]\nkernel = [3, 2]\nstride = [2, 1]\n'
+              f'dilation = [1, 2]\npadding = [[1, 0], [0, 1]]\noutput_padding = [1, 0]\n'
+              f'bias = true\ndtype = "float64"\n' for name, _ in SEQUENCE]
+    path.write_text("\n".join(tables))
+
+
+def test_every_fault_ends_in_its_status_and_the_run_goes_on(tmp_path) -> None:
+    cases, results = tmp_path / "faults.toml", tmp_path / "results.jsonl"
+    _case_file(cases)
+    start = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "tests/conformance/test_forward.py", "--adapters", "faults", "--cases", str(cases),
+         "--check-timeout", "10", "--results", str(results)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    seconds = time.monotonic() - start
+    assert run.returncode == 1, run.stdout[-3000:]       # the faults are failures, not errors
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    got = [(r["case"]["name"], r["status"]) for r in rows]
+    assert got == SEQUENCE, got
+    by_name = {r["case"]["name"]: r for r in rows}
+    assert by_name["hang"]["detail"] == "no answer within 10 s"   # the per-check timeout
+    assert "MemoryError" in by_name["memory"]["detail"]
+    assert by_name["shape"]["actual_shape"] != by_name["shape"]["expected_shape"]
+    assert by_name["shift"]["error_map"] is not None
+    assert all(r["bound_units"] == 0.0 for r in rows if r["status"] == "pass")
+    # the whole run, the 10 s hang included, stays far below the 120 s default timeout
+    assert seconds < 100

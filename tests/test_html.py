@@ -1,0 +1,341 @@
+"""reports.html without a browser: the page is self-contained, framework text is escaped, the
+heatmap is drawn for value differences only, the filters and the JSON block are there, and the
+same document gives the same bytes.
+
+``synthetic_document`` is also the document of ``tests/test_html_browser.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from PIL import Image
+
+from reports import html as report_html
+
+MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+DETAIL = "worker died: '</script><b>bold</b>' was the last line"
+REPRODUCER = "# tconv reproducer\nprint('</pre></details><script>alert(3)</script>')\n"
+
+
+def _check(adapter: str, backend: str, case_id: str, status: str, **fields) -> dict:
+    family, name, dtype = case_id.split("/")
+    row = {
+        "check_id": f"{adapter}::{case_id}::forward::cpu", "case_id": case_id,
+        "case": {"family": family, "name": name, "batch": 1, "in_channels": 1,
+                 "out_channels": 1, "groups": 1, "input_size": [4, 4], "kernel": [3, 3],
+                 "stride": [2, 2], "dilation": [1, 1], "padding": [[1, 1], [1, 1]],
+                 "output_padding": [1, 1], "bias": False, "dtype": dtype,
+                 "layout": "channels_first", "seed": 7, "source": "", "dims": 2},
+        "family": family, "dtype": dtype, "check": "forward", "adapter": adapter,
+        "backend": backend, "entry_point": f"{adapter} entry point",
+        "framework_version": "1.0", "device": "cpu", "status": status, "observed": status,
+        "detail": "", "known_issue": "", "expected_shape": [1, 1, 8, 8],
+        "actual_shape": [1, 1, 8, 8], "max_abs_error": 0.0, "bound_units": 0.0,
+        "worst_index": [], "error_type": "", "error_message": "",
+        "call": f"{adapter}(x, w, stride=2, padding=1)", "error_map": None,
+        "duration_s": 0.01, "pytest_outcome": "passed",
+        "reproducer": None if status in ("pass", "unsupported") else REPRODUCER}
+    row.update(fields)
+    return row
+
+
+def shifted_map() -> dict:
+    """The error of a one-pixel shift along x: every other column off by the values' size."""
+    return {"rows": "y (axis 0)", "cols": "x (axis 1)",
+            "values": [[(40.0 + r) if c % 2 else 0.0 for c in range(8)] for r in range(8)]}
+
+
+MISMATCH_ID = "torch.functional::literature/impulse-2d/float32::forward::cpu"
+CRASH_ID = "jax.jit::edge/groups-3d/float64::forward::cpu"
+KNOWN_ID = "onnx.reference::edge/groups-3d/float64::forward::cpu"
+SHAPE_ID = "torch.module::edge/groups-3d/float64::forward::cpu"
+
+
+def synthetic_document() -> dict:
+    """Seven checks over four backends: two passes, an unsupported one, a mismatch with an error
+    map, a shape difference, a known discrepancy and a crash whose message is markup."""
+    checks = [
+        _check("torch.functional", "torch", "edge/groups-3d/float64", "pass"),
+        _check("torch.functional", "torch", "literature/impulse-2d/float32", "mismatch",
+               detail="max error 43 bound units at [0, 0, 7, 7]", max_abs_error=0.75,
+               bound_units=47.0, worst_index=[0, 0, 7, 7], error_map=shifted_map(),
+               pytest_outcome="failed"),
+        _check("torch.module", "torch", "edge/groups-3d/float64", "shape",
+               detail="expected (1, 1, 8, 8), got (1, 1, 7, 7)", actual_shape=[1, 1, 7, 7],
+               pytest_outcome="failed"),
+        _check("onnx.reference", "onnx-reference", "edge/groups-3d/float64", "known",
+               observed="error", detail="ValueError: cannot reshape array",
+               error_type="ValueError", error_message="cannot reshape array of size 3",
+               known_issue="onnx/reference/ops/op_conv_transpose.py writes one channel per "
+                           "group (onnx/onnx#8446)", pytest_outcome="xfailed"),
+        _check("onnx.reference", "onnx-reference", "literature/impulse-2d/float32", "pass"),
+        _check("jax.jit", "jax", "edge/groups-3d/float64", "crash", detail=DETAIL,
+               error_type="WorkerCrash", error_message=MARKUP, pytest_outcome="failed"),
+        _check("jax.jit", "jax", "literature/impulse-2d/float32", "unsupported",
+               detail="jax.jit: no float16 on this device"),
+    ]
+    statuses: dict[str, int] = {}
+    for c in checks:
+        statuses[c["status"]] = statuses.get(c["status"], 0) + 1
+    capability = {"input_layout": "N, C_in, *spatial", "kernel_layout": "C_in, C_out/groups, *k",
+                  "kernel_flipped": False, "padding_vocabulary": "pytorch", "dims": [1, 2, 3],
+                  "groups": True, "dilation": True, "padding_modes": [], "output_shape": False,
+                  "dtypes": ["float32", "float64"], "gradients": True}
+    return {
+        "schema_version": "1.0", "tool": {"name": "tconv", "version": "0.1.0"},
+        "generated_at": "2026-11-23T14:00:00Z",
+        "command": ["tconv", "run", "--profile", "quick", "--note", "a b<c>"],
+        "environment": {"python": "3.11.7", "platform": "Linux-test", "devices": ["cpu"],
+                        "frameworks": {"torch": ["2.13.0"], "jax": ["0.10.2"],
+                                       "onnx-reference": ["1.23.2"]}},
+        "sources": [{"path": "reports/latest/results.jsonl", "checks": len(checks),
+                     "unreadable_lines": 1}],
+        "summary": {"checks": len(checks), "entry_points": 4, "statuses": statuses},
+        "checks": sorted(checks, key=lambda c: c["check_id"]),
+        "cross_framework": [
+            {"case": "literature/impulse-2d/float32", "groups": [
+                {"entry_points": ["onnx.reference"], "shape": [1, 1, 8, 8],
+                 "canonical": [[1, 1, 1], [1, 1, 1]], "call": "ConvTranspose(pads=<1,1>)"},
+                {"entry_points": ["torch.functional"], "shape": [1, 1, 8, 8],
+                 "canonical": [[1, 1, 1], [1, 1, 1]], "call": "conv_transpose2d(x, w)"}]},
+            {"case": "edge/agreeing/float32", "groups": [
+                {"entry_points": ["torch.functional", "jax.jit"], "shape": [1, 1, 5],
+                 "canonical": [[0, 0, 0]], "call": "agreeing-call"}]}],
+        "capabilities": [
+            {"adapter": "torch.functional", "backend": "torch", "framework": "PyTorch",
+             "entry_point": "torch.nn.functional.conv_transposeNd", **capability},
+            {"adapter": "jax.jit", "backend": "jax", "framework": "JAX",
+             "entry_point": "jax.jit(jax.lax.conv_transpose)",
+             **{**capability, "kernel_flipped": True, "padding_vocabulary": "jax",
+                "padding_modes": ["SAME", "VALID"]}}],
+        "known_issues": [
+            {"adapter": "onnx.reference", "case": ["edge/groups-*"], "check": "forward",
+             "status": "error", "versions": ">=1.16", "evidence": "op_conv_transpose <b>",
+             "matched": 1}],
+    }
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return report_html.render(synthetic_document())
+
+
+def _row(page: str, check_id: str) -> str:
+    """The discrepancy row of ``check_id``."""
+    rows = re.findall(r'<tr class="check .*?</tr>', page, flags=re.S)
+    mine = [r for r in rows if f'<code class="check-id">{check_id}</code>' in r]
+    assert len(mine) == 1, f"{len(mine)} rows for {check_id}"
+    return mine[0]
+
+
+def _data_block(page: str) -> str:
+    found = re.findall(r'<script type="application/json" id="tconv-data">(.*?)</script>', page,
+                       flags=re.S)
+    assert len(found) == 1
+    return found[0]
+
+
+class _References(HTMLParser):
+    """Every attribute of the page's tags that makes a browser fetch something."""
+
+    FETCHING = ("src", "href", "action", "srcset", "poster", "data", "formaction", "background")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [(tag, k, v or "") for k, v in attrs if k in self.FETCHING]
+
+
+def test_no_resource_from_anywhere_but_the_page(page: str) -> None:
+    parser = _References()
+    parser.feed(page)
+    assert parser.found, "the page has no src at all: the heatmap is missing"
+    outside = [r for r in parser.found if not r[2].startswith("data:")]
+    assert outside == [], f"resources not embedded: {outside}"
+    assert not re.search(r"<link\b|@import|url\(", page, flags=re.I)
+
+
+def test_framework_markup_is_text_not_markup(page: str) -> None:
+    assert MARKUP not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    # The page's own two script elements close; the detail's "</script>" does not.
+    assert page.count("</script>") == 2
+    assert "&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in _row(page, CRASH_ID)
+    assert "<b>" not in page
+    # The reproducer cannot close its <pre> or <details>.
+    assert page.count("</pre>") == page.count("<pre>")
+    assert "&lt;/pre&gt;&lt;/details&gt;&lt;script&gt;alert(3)" in page
+    # Every img is a heatmap of ours.
+    assert re.findall(r"<img\b[^>]*", page) == re.findall(r'<img class="heatmap" [^>]*', page)
+
+
+def test_heatmap_for_the_value_difference_only(page: str) -> None:
+    marker = '<img class="heatmap" '
+    assert page.count(marker) == 1
+    mismatch = _row(page, MISMATCH_ID)
+    assert marker in mismatch
+    found = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', mismatch)
+    assert found is not None
+    png = base64.b64decode(found.group(1))
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width >= 150 and image.height >= 100
+    for check_id in (CRASH_ID, KNOWN_ID, SHAPE_ID):
+        assert "<img" not in _row(page, check_id)
+
+
+def test_heatmap_shows_the_pattern() -> None:
+    shifted = report_html.heatmap_png(shifted_map())
+    flat = report_html.heatmap_png({**shifted_map(), "values": [[40.0] * 8] * 8})
+    assert shifted == report_html.heatmap_png(shifted_map())  # deterministic bytes
+    assert shifted != flat
+    with pytest.raises(ValueError):
+        report_html.heatmap_png({"rows": "y", "cols": "x", "values": [[1.0, 2.0], [3.0]]})
+
+
+def test_heatmaps_are_capped_and_the_rest_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = synthetic_document()
+    mismatch = next(c for c in document["checks"] if c["check_id"] == MISMATCH_ID)
+    for n in range(3):
+        extra = copy.deepcopy(mismatch)
+        extra["check_id"] = f"torch.functional::literature/copy-{n}/float32::forward::cpu"
+        document["checks"].append(extra)
+    monkeypatch.setattr(report_html, "MAX_HEATMAPS", 2)
+    page = report_html.render(document)
+    assert page.count('<img class="heatmap" ') == 2
+    assert "2 heatmap(s) left out: at most 2" in page
+
+
+def test_filters_offer_every_value(page: str) -> None:
+    document = synthetic_document()
+    for key in ("backend", "status", "family", "dtype", "device"):
+        select = re.search(rf'<select id="filter-{key}"[^>]*>(.*?)</select>', page, flags=re.S)
+        assert select is not None, key
+        offered = re.findall(r'<option value="([^"]*)">', select.group(1))
+        wanted = {c["case"]["family"] if key == "family" else c[key] for c in document["checks"]}
+        assert offered[0] == "" and sorted(offered[1:]) == sorted(wanted), key
+
+
+def test_json_block_round_trips() -> None:
+    document = synthetic_document()
+    document["checks"][0]["family"] = "edge</script><!--&amp;"
+    block = _data_block(report_html.render(document))
+    assert not set("<>&") & set(block)
+    data = json.loads(block)
+    decoded = sorted(tuple(data["values"][k][i] for k, i in zip(data["keys"], row))
+                     for row in data["checks"])
+    wanted = sorted((c["backend"], c["status"], c["family"], c["dtype"], c["device"],
+                     c["adapter"]) for c in document["checks"])
+    assert data["keys"] == ["backend", "status", "family", "dtype", "device", "adapter"]
+    assert decoded == wanted
+
+
+def test_markup_in_the_data_block_stays_inside() -> None:
+    document = synthetic_document()
+    document["checks"][0]["backend"] = "</script><script>alert(4)</script>"
+    page = report_html.render(document)
+    data = json.loads(_data_block(page))
+    assert "</script><script>alert(4)</script>" in data["values"]["backend"]
+    assert page.count("</script>") == 2
+
+
+def test_matrix_counts_and_worst_colour(page: str) -> None:
+    def cell(adapter: str, family: str) -> str:
+        found = re.search(rf'<td data-adapter="{re.escape(adapter)}" '
+                          rf'data-family="{family}" class="([^"]*)">(.*?)</td>', page)
+        assert found is not None, (adapter, family)
+        return found.group(1) + " | " + re.sub(r"<[^>]+>", ";", found.group(2))
+
+    assert cell("torch.functional", "edge") == "cell st-pass | ;1 pass;"
+    assert cell("torch.functional", "literature") == "cell st-mismatch | ;1 mismatch;"
+    assert cell("jax.jit", "edge") == "cell st-crash | ;1 crash;"
+    assert cell("onnx.reference", "edge") == "cell st-known | ;1 known;"
+    assert cell("torch.module", "literature") == "cell empty | \u2014"
+
+
+def test_worst_status_decides_the_colour() -> None:
+    document = synthetic_document()
+    document["checks"].append(_check("torch.functional", "torch", "literature/other/float32",
+                                     "crash"))
+    page = report_html.render(document)
+    found = re.search(r'<td data-adapter="torch.functional" data-family="literature" '
+                      r'class="([^"]*)">(.*?)</td>', page)
+    assert found is not None
+    assert found.group(1) == "cell st-crash"
+    assert re.findall(r">(\d+ [a-z-]+)<", found.group(2)) == ["1 mismatch", "1 crash"]
+
+
+def test_every_discrepancy_listed_and_known_marked(page: str) -> None:
+    rows = re.findall(r'<tr class="check ', page)
+    assert len(rows) == 4  # mismatch, shape, known, crash; not the passes or the unsupported
+    known = _row(page, KNOWN_ID)
+    assert "known (observed: error)" in known and "onnx/onnx#8446" in known
+    assert "<details><summary>reproducer</summary><pre>" in _row(page, SHAPE_ID)
+    assert "onnx.reference(x, w, stride=2, padding=1)" in known
+
+
+def test_cross_table_lists_disagreements_only(page: str) -> None:
+    section = page[page.index('<section id="cross">'):]
+    section = section[:section.index("</section>")]
+    assert "literature/impulse-2d/float32" in section
+    assert "edge/agreeing/float32" not in section and "agreeing-call" not in section
+    assert "ConvTranspose(pads=&lt;1,1&gt;)" in section
+    assert section.count('rowspan="2"') == 1
+
+
+def test_capabilities_listed(page: str) -> None:
+    table = page[page.index('<table id="capabilities">'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr class=\"filterable\".*?</tr>", table)
+    assert len(rows) == 2
+    assert "<td>SAME, VALID</td>" in rows[0] and ">jax.jit<" in rows[0]
+    assert "<td>yes</td>" in rows[0] and "<td>no</td>" in rows[1]
+
+
+def test_header(page: str) -> None:
+    header = page[:page.index("</header>")]
+    assert "2026-11-23T14:00:00Z" in header and "0.1.0" in header
+    assert "tconv run --profile quick --note &#x27;a b&lt;c&gt;&#x27;" in header
+    assert "jax 0.10.2; onnx-reference 1.23.2; torch 2.13.0" in header
+    assert re.findall(r">(\d+ [a-z-]+)</span>", header) == [
+        "2 pass", "1 known", "1 mismatch", "1 shape", "1 crash", "1 unsupported"]
+
+
+def test_policy_allows_the_page_script_and_nothing_else(page: str) -> None:
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert policy is not None
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    assert directives["script-src"] == f"'sha256-{digest}'"
+    assert directives["default-src"] == "'none'" and directives["img-src"] == "data:"
+
+
+def test_same_document_same_bytes(page: str) -> None:
+    shuffled = synthetic_document()
+    shuffled["checks"].reverse()
+    shuffled["checks"] = [dict(reversed(list(c.items()))) for c in shuffled["checks"]]
+    shuffled["environment"]["frameworks"] = dict(
+        reversed(list(shuffled["environment"]["frameworks"].items())))
+    assert report_html.render(shuffled) == page
+
+
+def test_non_finite_errors_do_not_flatten_the_scale() -> None:
+    with_huge = shifted_map()
+    with_huge["values"][0][0] = float("inf")
+    with_huge["values"][1][0] = 1.7976931348623157e308
+    cleared = shifted_map()
+    cleared["values"][0][0] = cleared["values"][1][0] = None
+    assert report_html.heatmap_png(with_huge) == report_html.heatmap_png(cleared)
+    assert report_html.heatmap_png(with_huge) != report_html.heatmap_png(shifted_map())

@@ -1,0 +1,163 @@
+"""report.html in a real browser: headless Chromium through selenium and chromedriver loads the
+page from a file and its filters, its matrix, its rendering and its handling of framework markup
+are checked as a reader would see them.
+
+Skipped, saying why, where Chromium or chromedriver is not installed. A watchdog kills the
+browser after ``TOTAL_S`` seconds so that a hung browser fails the test instead of blocking the
+run. Everything it writes lives in pytest's ``tmp_path`` (safe under ``pytest -n auto``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reports import html as report_html
+from tests.test_html import CRASH_ID, KNOWN_ID, MARKUP, MISMATCH_ID, SHAPE_ID, synthetic_document
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+TOTAL_S = 120
+
+# Installed before any script of the page runs: every alert() lands in a list to read back.
+ALERT_TRAP = "window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };"
+
+if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+    pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
+                "chromium-driver)", allow_module_level=True)
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--no-first-run", "--window-size=1280,1024",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    # Its own process group, so the watchdog can end chromedriver and the browser it started
+    # (and nothing else); selenium passes popen_kw to subprocess.Popen
+    # (selenium/webdriver/common/service.py).
+    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER),
+                                      log_output=str(tmp_path / "chromedriver.log"),
+                                      popen_kw={"start_new_session": True})
+    expired = threading.Event()
+
+    def kill() -> None:
+        expired.set()
+        process = getattr(service, "process", None)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+    watchdog = threading.Timer(TOTAL_S, kill)
+    watchdog.start()
+    driver = None
+    try:
+        driver = webdriver.Chrome(options=options, service=service)
+        driver.set_page_load_timeout(30)
+        driver.set_script_timeout(30)
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ALERT_TRAP})
+        yield driver
+    finally:
+        watchdog.cancel()
+        if driver is not None and not expired.is_set():
+            driver.quit()
+        if expired.is_set():
+            pytest.fail(f"the browser did not finish within {TOTAL_S} s and was killed")
+
+
+@pytest.fixture
+def loaded(browser, tmp_path: Path):
+    path = tmp_path / "report.html"
+    path.write_text(report_html.render(synthetic_document()), encoding="utf-8")
+    browser.get(path.as_uri())
+    return browser
+
+
+def _visible_checks(driver) -> list[str]:
+    return [row.find_element(By.CSS_SELECTOR, "code.check-id").text
+            for row in driver.find_elements(By.CSS_SELECTOR, "tr.check") if row.is_displayed()]
+
+
+def _cell(driver, adapter: str, family: str) -> str:
+    cell = driver.find_element(
+        By.CSS_SELECTOR, f'#matrix td[data-adapter="{adapter}"][data-family="{family}"]')
+    return f"{cell.get_attribute('class')} | {' / '.join(cell.text.splitlines())}"
+
+
+def _choose(driver, key: str, value: str) -> None:
+    Select(driver.find_element(By.CSS_SELECTOR, f"select#filter-{key}")).select_by_value(value)
+
+
+def test_filters_change_the_list_and_the_matrix(loaded) -> None:
+    assert sorted(_visible_checks(loaded)) == sorted([MISMATCH_ID, SHAPE_ID, KNOWN_ID, CRASH_ID])
+    assert _cell(loaded, "torch.functional", "literature") == "cell st-mismatch | 1 mismatch"
+    assert _cell(loaded, "jax.jit", "edge") == "cell st-crash | 1 crash"
+    assert loaded.find_element(By.ID, "discrepancy-count").text == "4 of 4"
+
+    _choose(loaded, "status", "crash")
+    assert _visible_checks(loaded) == [CRASH_ID]
+    assert loaded.find_element(By.ID, "discrepancy-count").text == "1 of 4"
+    assert _cell(loaded, "torch.functional", "literature") == "cell empty | \u2014"
+    assert _cell(loaded, "jax.jit", "edge") == "cell st-crash | 1 crash"
+    assert loaded.find_element(By.ID, "filtered-summary").text == \
+        "Showing 1 of 7 checks: 1 crash"
+
+    _choose(loaded, "status", "")
+    _choose(loaded, "backend", "torch")
+    assert sorted(_visible_checks(loaded)) == sorted([MISMATCH_ID, SHAPE_ID])
+    assert _cell(loaded, "torch.functional", "edge") == "cell st-pass | 1 pass"
+    assert _cell(loaded, "jax.jit", "edge") == "cell empty | \u2014"
+    # Tables without statuses follow the backend filter: jax.jit's capability row goes.
+    capabilities = [r.text.split()[0] for r in
+                    loaded.find_elements(By.CSS_SELECTOR, "#capabilities tbody tr")
+                    if r.is_displayed()]
+    assert capabilities == ["torch.functional"]
+
+    _choose(loaded, "family", "edge")
+    assert _visible_checks(loaded) == [SHAPE_ID]
+    assert not loaded.find_element(By.ID, "cross").find_element(
+        By.CSS_SELECTOR, "tbody.filterable").is_displayed()
+
+
+def test_page_is_drawn(loaded) -> None:
+    image = Image.open(io.BytesIO(loaded.get_screenshot_as_png())).convert("RGB")
+    pixels = image.width * image.height
+    colours = image.getcolors(maxcolors=pixels)
+    assert colours is not None
+    most = max(count for count, _ in colours)
+    assert len(colours) > 16, f"{len(colours)} colours: the page looks blank"
+    assert most / pixels < 0.9, f"one colour covers {most / pixels:.0%} of the screenshot"
+    heatmap = loaded.find_element(By.CSS_SELECTOR, "img.heatmap")
+    # naturalWidth is 0 for an image the browser could not decode.
+    assert loaded.execute_script("return arguments[0].naturalWidth", heatmap) > 100
+
+
+def test_framework_markup_shows_as_text(loaded) -> None:
+    row = next(r for r in loaded.find_elements(By.CSS_SELECTOR, "tr.check")
+               if r.find_element(By.CSS_SELECTOR, "code.check-id").text == CRASH_ID)
+    assert MARKUP in row.text
+    assert "</script><b>bold</b>" in row.text
+    assert row.find_elements(By.CSS_SELECTOR, "img") == []
+    assert row.find_elements(By.CSS_SELECTOR, "b") == []
+    assert row.find_elements(By.CSS_SELECTOR, "script") == []
+    row.find_element(By.CSS_SELECTOR, "details summary").click()
+    assert "<script>alert(3)</script>" in row.find_element(By.CSS_SELECTOR, "details pre").text
+    # The page has exactly its two script elements and its one heatmap image.
+    assert len(loaded.find_elements(By.CSS_SELECTOR, "script")) == 2
+    assert len(loaded.find_elements(By.CSS_SELECTOR, "img")) == 1
+    assert loaded.execute_script("return window.__alerts") == []
+    with pytest.raises(NoAlertPresentException):
+        loaded.switch_to.alert.text  # noqa: B018 - reading it is what raises

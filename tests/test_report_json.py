@@ -1,0 +1,63 @@
+"""report.json: valid against its published schema, and the same for two runs of the same
+versions once timings and timestamps are removed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from reports import build
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads(build.SCHEMA.read_text())
+# Three backends, xdist on: the order in which checks end differs between the two runs.
+RUN = ["--profile", "quick", "--adapters", "torch.functional,jax.conv_transpose,onnx.reference",
+       "-p", "no:cacheprovider", "-q", "-n", "2"]
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> list[Path]:
+    outs = []
+    for n in (1, 2):
+        out = tmp_path_factory.mktemp(f"run{n}")
+        run = subprocess.run([sys.executable, "-m", "reports.cli", "run", "--out", str(out),
+                              *RUN], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert run.returncode in (0, 1), run.stderr[-2000:]
+        outs.append(out)
+    return outs
+
+
+def test_schema_is_a_valid_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_run_report_is_valid(two_runs) -> None:
+    doc = json.loads((two_runs[0] / "report.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["summary"]["checks"] == len(doc["checks"]) > 0
+    assert {"torch", "jax", "onnx-reference"} <= set(doc["environment"]["frameworks"])
+    assert doc["command"][:2] == ["tconv", "run"]
+    # every check that did not pass and was run carries its reproducer, and only those
+    for check in doc["checks"]:
+        assert (check["reproducer"] is None) == (check["status"] in ("pass", "unsupported"))
+
+
+def test_schema_rejects_a_broken_document(two_runs) -> None:
+    doc = json.loads((two_runs[0] / "report.json").read_text())
+    doc["checks"][0]["status"] = "fine"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, SCHEMA)
+
+
+def test_two_runs_give_the_same_report(two_runs) -> None:
+    first, second = (build.stable(json.loads((out / "report.json").read_text()))
+                     for out in two_runs)
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    # ... and the comparison sees a difference where there is one
+    second["checks"][0]["detail"] += " "
+    assert json.dumps(first, sort_keys=True) != json.dumps(second, sort_keys=True)
