@@ -1,0 +1,404 @@
+"""``reports/CONVENTIONS.md``: each entry point's conventions, as the probes that ran found them.
+
+Generated, never typed: ``python -m reports.conventions`` runs the probes (``reports.probes``)
+through every installed entry point and writes the document and its evidence
+(``reports/conventions.json``); ``--check`` writes nothing and exits 1 when the committed
+document differs from what the probes give now.
+
+Every probe-backed cell cites, in a footnote, the framework version and the check ids
+(``adapter::case_id::check::device``) behind it. The text is deterministic: statuses, shapes,
+windows and exact integer outputs only (no timings, no error magnitudes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import adapters
+from adapters.base import Conventions
+from reports import probes as probing
+
+NO_GPU = "not probed: no CUDA device in this run"
+GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
+DTYPE_ORDER = ("float32", "float64", "float16", "bfloat16")
+STALE = "reports/CONVENTIONS.md is stale: run `tconv conventions`"
+LEGEND = (
+    "Windows are read from each output itself: the probes feed `x = 1..n` and "
+    "`w = 1, 10, 100, ...`, so digit `j` of an output element is the input that reached it "
+    "through tap `j`, and the output is matched against every window of the uncropped scatter "
+    "result `full` (length `L = (n-1)*s + d*(k-1) + 1`), with the kernel as given and flipped. "
+    "`crop b start` / `crop e end`: that many elements of `full` cut; `z zeros appended` / "
+    "`z zeros before`: the output runs past `full`. A status other than `pass` means the "
+    "framework departs from its own documented rule (`oracle/rules/`); the documented window "
+    "is then given as `(begin, end, output_padding)`.")
+
+
+def escape(text: str) -> str:
+    """Text inside a Markdown table cell (framework messages are untrusted): no markup, no
+    table breaks."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("`", "'").replace("[", "\\[").replace("]", "\\]")
+            .replace("*", "\\*").replace("_", "\\_").replace("\n", " "))
+
+
+class Notes:
+    """The footnotes: one per distinct set of check ids, numbered in order of first use."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def cite(self, rows: Iterable[dict]) -> str:
+        by_version: dict[str, list[str]] = {}
+        for row in rows:
+            label = f"{row['adapter']} {row['framework_version']}"
+            by_version.setdefault(label, []).append(row["check_id"])
+            if row.get("source_check_id"):
+                by_version[label].append(row["source_check_id"])
+        if not by_version:
+            raise ValueError("a probe-backed cell needs at least one check")
+        text = "; ".join(f"{label}: " + ", ".join(f"`{i}`" for i in sorted(set(ids)))
+                         for label, ids in sorted(by_version.items()))
+        number = self.numbers.setdefault(text, len(self.numbers) + 1)
+        return f"[^{number}]"
+
+    def render(self) -> list[str]:
+        return [f"[^{n}]: {text}" for text, n in self.numbers.items()]
+
+
+def cell(text: str, rows: list[dict], notes: Notes) -> str:
+    return f"{text} {notes.cite(rows)}"
+
+
+def table(header: list[str], body: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in body] + [""]
+
+
+# -- one probe's outcome in words --------------------------------------------------------------
+
+
+def _size(row: dict) -> str:
+    shape = row.get("actual_shape") or []
+    return "x".join(map(str, shape[2:]))
+
+
+def _documented(row: dict) -> str:
+    return ", ".join(str(tuple(c)) for c in row.get("documented") or [])
+
+
+def _native(row: dict) -> str:
+    native = row.get("native") or {}
+    return ", ".join(f"{k}={v}" for k, v in native.items())
+
+
+def outcome(row: dict, spelled: bool = True) -> str:
+    """What the entry point did with one probe, in words."""
+    status = row["status"]
+    if status == "unsupported":
+        return "unsupported: " + escape(row["detail"])
+    if row["violation"]:
+        why = escape(row["violation"])
+        if status == "pass":
+            return f"refused ({escape(row['error_type'])}), as documented: {why}"
+        return (f"**{status}**: computed size {_size(row)}"
+                + (f" ({row['window']['text']})" if row.get("window") else "")
+                + f" although documented as refused: {why}")
+    if row["error_type"]:
+        return f"**{status}**: {escape(row['error_type'])}: {escape(row['detail'])}"
+    text = (escape(_native(row)) + ": ") if spelled and row.get("native") else ""
+    text += f"size {_size(row)}"
+    if row.get("window"):
+        text += f", {row['window']['text']}"
+    if row.get("values") is not None and len(row["values"]) <= 12:
+        text += f" `{row['values']}`"
+    if status != "pass":
+        text += f" **{status}** (documented {_documented(row)})"
+    return text
+
+
+# -- sections -----------------------------------------------------------------------------------
+
+
+def _index(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(row["adapter"], row["probe"]): row for row in rows if "probe" in row}
+
+
+def _bias_idiom(call: str) -> str:
+    for needle, words in (("tf.nn.bias_add", "`tf.nn.bias_add(y, b)` (no bias argument)"),
+                          ("keras.ops.add", "`keras.ops.add(y, b)` (the op has no bias)"),
+                          ("set_weights([kernel, b])", "the layer's own bias (`use_bias`)"),
+                          ("+ b[None", "`y + b` broadcast (lax has no bias)"),
+                          ("['X', 'W', 'B']", "the node's third input `B`"),
+                          ("m.bias.copy_", "the module's `bias` parameter"),
+                          ("(x, w, b,", "the `bias` argument")):
+        if needle in call:
+            return words
+    return "?"
+
+
+def _flip(row: dict, conventions: Conventions) -> str:
+    """Whether the framework reads its kernel flipped: the adapter's own flip (declared)
+    combined with the flip observed in the output."""
+    window = row.get("window")
+    if row["status"] == "unsupported" or window is None or window["flipped"] is None:
+        return "not observed: " + outcome(row, spelled=False)
+    native = conventions.kernel_flipped != window["flipped"]
+    given = "flipped by the adapter" if conventions.kernel_flipped else "passed as given"
+    return (("**yes**" if native else "no") + f" (kernel {given}; output = scatter with the "
+            f"kernel {'flipped' if window['flipped'] else 'as given'})")
+
+
+def entry_points(rows: dict, names: list[str], caps: dict[str, Conventions],
+                 notes: Notes) -> list[str]:
+    body = []
+    for name in names:
+        plain, bias = rows[(name, "plain-n4-k3-s2")], rows[(name, "bias-n4-k2-s2")]
+        c = caps[name]
+        dtypes = sorted((r for (a, _), r in rows.items() if a == name and r["topic"] == "dtype"),
+                        key=lambda r: DTYPE_ORDER.index(r["dtype"]))
+        body.append([
+            f"`{name}`: {escape(c.entry_point)}",
+            cell(escape(plain["framework_version"]), [plain], notes),
+            cell(f"{escape(c.input_layout)} ({plain['status']})", [plain], notes),
+            cell(f"{escape(c.kernel_layout)} ({plain['status']})", [plain], notes),
+            cell(_flip(plain, c), [plain], notes),
+            cell(_bias_idiom(bias["call"]) + f" ({outcome(bias, spelled=False)})"
+                 if bias["call"] else outcome(bias), [bias], notes),
+            cell("; ".join(f"{r['dtype']} {r['status']}" for r in dtypes), dtypes,
+                 notes),
+        ])
+    return table(["entry point", "version", "input layout (probe)", "kernel layout (probe)",
+                  "kernel read flipped", "bias", "dtypes"], body)
+
+
+def sweep(mode: str, rows: dict, names: list[str], notes: Notes) -> list[str]:
+    """SAME or VALID over n, k, s: entry points with identical answers share a column."""
+    keys = [(k, s) for k in probing.SWEEP_K for s in probing.SWEEP_S]
+
+    def probe(n, k, s):
+        return f"{mode.lower()}-n{n}-k{k}-s{s}"
+
+    def signature(name):
+        return tuple((r["status"], r["detail"] if r["status"] == "unsupported" else "",
+                      r.get("actual_shape") and tuple(r["actual_shape"]),
+                      r.get("window") and r["window"]["text"], r["error_type"])
+                     for r in (rows[(name, probe(n, k, s))] for k, s in keys
+                               for n in probing.SWEEP_N))
+
+    groups: dict[tuple, list[str]] = {}
+    for name in names:
+        groups.setdefault(signature(name), []).append(name)
+    columns = [g for g in groups.values()
+               if any(rows[(g[0], probe(n, k, s))]["status"] != "unsupported"
+                      for k, s in keys for n in probing.SWEEP_N)]
+    body = []
+    for k, s in keys:
+        line = [f"k={k}, s={s}" + (" (k < s)" if k < s else "")]
+        for group in columns:
+            cited = [rows[(name, probe(n, k, s))] for name in group for n in probing.SWEEP_N]
+            parts = [f"n={n}: " + outcome(rows[(group[0], probe(n, k, s))], spelled=False)
+                     for n in probing.SWEEP_N]
+            line.append(cell("<br>".join(parts), cited, notes))
+        body.append(line)
+    lines = table(["kernel, stride"] + ["<br>".join(f"`{n}`" for n in g) for g in columns],
+                  body)
+    for group in groups.values():
+        if group not in columns:
+            first = rows[(group[0], probe(probing.SWEEP_N[0], 1, 1))]
+            cited = [rows[(name, probe(n, k, s))] for name in group for n in probing.SWEEP_N
+                     for k, s in keys[:1]]
+            lines += [cell(", ".join(f"`{n}`" for n in group) + ": "
+                           + outcome(first, spelled=False), cited, notes), ""]
+    return lines
+
+
+def topic(name_topic: str, rows: dict, names: list[str], notes: Notes,
+          spelled: bool = True) -> list[str]:
+    """Rows: entry points; columns: the topic's probes."""
+    wanted = sorted({p for (_, p), r in rows.items() if r["topic"] == name_topic})
+    body = [[f"`{name}`"] + [cell(outcome(rows[(name, p)], spelled), [rows[(name, p)]], notes)
+                              for p in wanted] for name in names]
+    return table(["entry point"] + [f"`{p}`" for p in wanted], body)
+
+
+def cross(rows: dict, names: list[str], notes: Notes) -> list[str]:
+    """Same nominal parameters, different answer: each distinct output and who gave it."""
+    body = []
+    for mode in ("SAME", "VALID"):
+        for k in probing.SWEEP_K:
+            for s in probing.SWEEP_S:
+                n = probing.SWEEP_N[-1]
+                probe = f"{mode.lower()}-n{n}-k{k}-s{s}"
+                answers: dict[str, list[dict]] = {}
+                for name in names:
+                    r = rows[(name, probe)]
+                    if r["status"] == "unsupported" or r["values"] is None:
+                        continue
+                    answers.setdefault(f"`{r['values']}`", []).append(r)
+                if len(answers) < 2:
+                    continue
+                cells = [cell(f"{a} (size {len(group[0]['values'])}): "
+                              + ", ".join(f"`{r['adapter']}`" for r in group), group, notes)
+                         for a, group in sorted(answers.items(), key=lambda i: -len(i[1]))]
+                body.append([f"{mode} n={n} k={k} s={s}", "<br>".join(cells)])
+    return table(["nominal parameters", "answers (output values; who gave them)"], body)
+
+
+def _tokens(layout: str) -> list[str]:
+    """``"C_in, C_out/groups, *kernel (...)"`` -> ``["I", "O", "H", "W"]`` (2-D)."""
+    out = []
+    for token in layout.split(" (")[0].split(","):
+        token = token.strip()
+        out += ["H", "W"] if token.startswith("*") else ["I" if token.startswith("C_in") else "O"]
+    return out
+
+
+def weight_conversion(source: Conventions, target: Conventions, flip: bool) -> str:
+    src, tgt = _tokens(source.kernel_layout), _tokens(target.kernel_layout)
+    perm = tuple(src.index(t) for t in tgt)
+    expr = "w" if perm == tuple(range(len(perm))) else f"np.transpose(w, {perm})"
+    if flip:
+        spatial = tuple(i for i, t in enumerate(tgt) if t in "HW")
+        expr = f"np.flip({expr}, axis={spatial})"
+    return "unchanged" if expr == "w" else f"`{expr}`"
+
+
+def porting(all_rows: list[dict], rows: dict, caps: dict[str, Conventions],
+            notes: Notes) -> list[str]:
+    frameworks = list(probing.PORTING)
+    if not all(probing.PORTING[f] in caps for f in frameworks):
+        return ["Not run: the porting checks need every framework installed.", ""]
+
+    def native_flip(name):
+        window = rows[(name, "plain-n4-k3-s2")].get("window") or {}
+        return caps[name].kernel_flipped != bool(window.get("flipped"))
+
+    lines = ["Weights (2-D; 1-D drops the second spatial axis), from the two entry points' "
+             "kernel layouts and the flips their probes observed (JAX: `dimension_numbers` "
+             "rhs spec `'OIHW'` with `transpose_kernel=True`, which swaps the O and I axes):",
+             ""]
+    body = []
+    for src in frameworks:
+        line = [f"from {src} (`{probing.PORTING[src]}`)"]
+        for tgt in frameworks:
+            a, b = probing.PORTING[src], probing.PORTING[tgt]
+            text = weight_conversion(caps[a], caps[b], native_flip(a) != native_flip(b))
+            line.append(cell(text, [rows[(a, "plain-n4-k3-s2")], rows[(b, "plain-n4-k3-s2")]],
+                             notes))
+        body.append(line)
+    header = [f"{f} (`{probing.PORTING[f]}`)" for f in frameworks]
+    lines += table(["source \\ target"] + header, body)
+    lines += ["Padding: each source configuration's canonical window (its rule module), spelled "
+              "by the target's adapter (`express`) on both axes of a 4x4 input, run, and "
+              "compared with the source's own answer (float32, integer values):", ""]
+    sources = {r["nominal"]: r for r in all_rows if r["topic"] == "porting-source"}
+    ports = {(r["nominal"], r["target"]): r for r in all_rows if r["topic"] == "porting"}
+    body = []
+    for key in sorted(sources):
+        src = sources[key]
+        line = [cell(f"{src['source']}: `{escape(src['spelling'])}` -> canonical "
+                     f"{tuple(src['canonical'])} (source {src['status']})", [src], notes)]
+        for tgt in frameworks:
+            if tgt == src["source"]:
+                line.append("(source)")
+                continue
+            r = ports[(key, tgt)]
+            if r["status"] == "pass":
+                text = f"{escape(_native(r))}: same answer"
+            elif r["status"] == "not expressible":
+                text = f"not expressible: {escape(r['detail'])}"
+            else:
+                text = f"**{r['status']}**: {escape(_native(r))}: {escape(r['detail'])}"
+            line.append(cell(text, [r], notes))
+        body.append(line)
+    return lines + table(["source configuration"] + header, body)
+
+
+def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = NO_GPU) -> str:
+    """The document, from the probe records and each entry point's declared conventions."""
+    names = [n for n in capabilities if any(r["adapter"] == n for r in probes)]
+    rows = _index(probes)
+    notes = Notes()
+    versions = sorted({f"{r['backend']} {r['framework_version']}" for r in probes
+                       if "backend" in r})
+    lines = ["# Transposed convolution: conventions of each framework and entry point", "",
+             "Generated by `python -m reports.conventions` (`tconv conventions`) from "
+             f"{sum(1 for r in probes if 'probe' in r)} probe checks "
+             f"({sum(1 for r in probes if 'probe' in r and r['status'] != 'unsupported')} "
+             "ran in a framework, the others are unsupported by the entry point's "
+             "vocabulary) and the porting checks; do not edit. "
+             "Each cell's footnote names the framework version and the check ids "
+             "(`adapter::case_id::check::device`) behind it.", "",
+             "Versions: " + "; ".join(versions) + ".", "", LEGEND, ""]
+    sections = [
+        ("Layouts, kernel flip, bias and dtypes", entry_points(rows, names, capabilities,
+                                                                notes)),
+        ("SAME (kernel smaller than, equal to and larger than the stride; even and odd)",
+         sweep("SAME", rows, names, notes)),
+        ("VALID", sweep("VALID", rows, names, notes)),
+        ("Explicit padding (begin != end; `explicit2d`: the same on the first axis of a 2-D "
+         "input whose second axis is trivial)", topic("explicit", rows, names, notes)),
+        ("output_padding and its limit (k=3, s=2: the largest accepted value and one past it; "
+         "s=1 with dilation 2)", topic("output_padding", rows, names, notes)),
+        ("output_shape (n=4, k=3, s=2: L = 9)", topic("output_shape", rows, names, notes)),
+        ("Dilation with stride (k=3, d=2, s=2)", topic("dilation", rows, names, notes)),
+        ("Groups (groups=2 with 2 outputs per group; depthwise, 3 channels)",
+         topic("groups", rows, names, notes)),
+    ]
+    for title, body in sections:
+        lines += [f"## {title}", ""] + body
+    lines += ["## Default precision on GPU", "", f"Every entry point: {gpu}.", ""]
+    lines += ["## Same nominal parameters, different answer", "",
+              f"SAME and VALID with n={probing.SWEEP_N[-1]}, x = 1..n, w = 1, 10, 100, ...; "
+              "only where the entry points that computed an answer disagree.", ""]
+    lines += cross(rows, names, notes)
+    lines += ["## Porting between frameworks", ""]
+    lines += porting(probes, rows, capabilities, notes)
+    lines += ["## Evidence", ""] + notes.render()
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def gpu_note() -> str:
+    present = Path("/dev/nvidiactl").exists() or shutil.which("nvidia-smi") is not None
+    return GPU_CPU_ONLY if present else NO_GPU
+
+
+def registry_names() -> list[str]:
+    return [n for n in adapters.REGISTRY if adapters.installed(adapters.backend(n))]
+
+
+def generate(names: list[str] | None = None) -> tuple[str, list[dict]]:
+    """Run the probes and render: the document and the records."""
+    names = registry_names() if names is None else names
+    records = probing.run(names)
+    caps = {name: adapters.load(name).conventions for name in names}
+    return render(records, caps, gpu_note()), records
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write reports/CONVENTIONS.md from probes.")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the committed document is stale")
+    parser.add_argument("--out", default="reports/CONVENTIONS.md")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    text, records = generate()
+    if args.check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            print(STALE)
+            return 1
+        return 0
+    out.write_text(text, encoding="utf-8")
+    out.with_name("conventions.json").write_text(
+        json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
