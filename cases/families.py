@@ -220,6 +220,14 @@ def edge() -> tuple[Case, ...]:
               cout=3, groups=3),
         _case(e, "groups-bilinear-1d", n=6, k=4, s=2, pad=1, cin=2, cout=2, groups=2,
               batch=2),
+        # SAME and VALID where the kernel is smaller than the stride (SAME's n*s is then longer
+        # than the full result: zeros must come from somewhere) and with an even kernel (the
+        # odd crop goes to one side); found by the conventions probes (reports/probes.py)
+        _case(e, "same-k1-s2", n=5, k=1, s=2, pad="SAME"),
+        _case(e, "same-k2-s3", n=4, k=2, s=3, pad="SAME", bias=True),
+        _case(e, "same-k2-s1-even", n=5, k=2, pad="SAME"),
+        _case(e, "valid-k1-s2", n=5, k=1, s=2, pad="VALID"),
+        _case(e, "valid-k2-s3-2d", n=(3, 2), k=2, s=3, pad="VALID"),
     )
 
 

@@ -1,0 +1,234 @@
+"""The upgrade comparison: one framework package at two versions, the same profile against both,
+one verdict.
+
+    tconv upgrade PACKAGE OLD NEW [--profile quick] [--out DIR] [--cache DIR] [pytest options]
+
+Each version gets a virtual environment of its own (cached in ``--cache``, default
+``.tconv-venvs/``): the package (and its companions, ``PACKAGES``) at that version installed
+without dependencies, everything else borrowed from this environment through a ``.pth`` file,
+so a version costs one download. A version equal to the installed one runs from this
+environment. The conformance run then goes through the backends that import the package
+(``affected``: Keras' backends included), once per version, each version's framework in its
+own worker processes (``--python``), and the two result files are compared check by check:
+
+- status changes, by the regression gate's rules (``reports.gate``): a check that passed and no
+  longer does, a new failing status, a known discrepancy whose signature changed;
+- values that moved by more than the oracle's bound: both versions are judged against the
+  oracle, so a check whose error in bound units changed by more than one unit computes other
+  values (by at least the bound, at its worst element);
+- shapes that changed;
+- registry entries (``tests/conformance/known_issues.toml``) that the new version fixes (no
+  longer matched, checks pass) or breaks, with each entry's version specifier.
+
+Writes ``DIR/upgrade.json`` and ``DIR/upgrade.md``, and the two runs' results as
+``DIR/runs/OLD.jsonl`` and ``DIR/runs/NEW.jsonl`` (not committed: ``tconv report`` rebuilds a
+full report from either). Exit status 1 when the new version regresses anything, 0 otherwise; 2 on
+wrong usage or a version that cannot be installed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import adapters
+from reports import gate, results
+from reports.build import ROOT, _registry
+
+# A package and what must move with it (same version); the import name of each backend's
+# package is adapters.BACKENDS' first field.
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "onnx": ("onnx",), "onnxruntime": ("onnxruntime",), "keras": ("keras",),
+    "jax": ("jax", "jaxlib"), "torch": ("torch",), "tensorflow": ("tensorflow-cpu",),
+}
+# The distribution whose version says what is installed, per package.
+DISTRIBUTION = {"tensorflow": "tensorflow-cpu"}
+
+
+class UpgradeError(Exception):
+    """Wrong usage or an environment that cannot be built: one line, exit status 2."""
+
+
+def affected(package: str) -> list[str]:
+    """The backends whose framework is ``package``: those importing it, and the Keras
+    backends running on it."""
+    return [name for name, (module, env) in adapters.BACKENDS.items()
+            if module == package or env.get("KERAS_BACKEND") == package]
+
+
+def installed_version(package: str) -> str:
+    try:
+        return metadata.version(DISTRIBUTION.get(package, package))
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def environment(package: str, version: str, cache: Path) -> str:
+    """The interpreter of a virtual environment with ``package`` at ``version`` (built on
+    first use, cached), or this one when that is the installed version."""
+    if version == installed_version(package):
+        return sys.executable
+    home = cache / f"{package}-{version}"
+    python = home / "bin" / "python"
+    done = home / ".tconv-ready"
+    if done.is_file():
+        return str(python)
+    venv.EnvBuilder(with_pip=False, clear=True).create(home)
+    site = subprocess.run([str(python), "-c", "import sysconfig; "
+                           "print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    requirements = [f"{name}=={version}" for name in PACKAGES[package]]
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                              "--disable-pip-version-check", "--no-deps", "--target", site,
+                              *requirements], capture_output=True, text=True)
+    if install.returncode != 0:
+        last = (install.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise UpgradeError(f"cannot install {' '.join(requirements)}: {last}")
+    # Everything else from this environment; the environment's own packages come first.
+    import site as here
+
+    Path(site, "tconv-borrowed.pth").write_text("\n".join(here.getsitepackages()) + "\n")
+    done.write_text(version + "\n")
+    return str(python)
+
+
+def _units(row: dict) -> float | None:
+    value = row.get("bound_units")
+    return None if value is None else float(value)
+
+
+def compare(old_rows: list[dict], new_rows: list[dict], old: str, new: str) -> dict:
+    """The side-by-side comparison of two runs of the same checks on two versions."""
+    verdict = gate.compare(old_rows, new_rows)
+    before = {r["check_id"]: r for r in old_rows}
+    values, shapes = [], []
+    for row in new_rows:
+        was = before.get(row["check_id"])
+        if was is None:
+            continue
+        if was.get("actual_shape") != row.get("actual_shape"):
+            shapes.append({"check_id": row["check_id"], "old": was.get("actual_shape"),
+                           "new": row.get("actual_shape")})
+        a, b = _units(was), _units(row)
+        if a is not None and b is not None and abs(a - b) > 1:
+            values.append({"check_id": row["check_id"], "old_bound_units": a,
+                           "new_bound_units": b, "old_status": was["status"],
+                           "new_status": row["status"]})
+    return {"old": old, "new": new, "checks": {"old": len(old_rows), "new": len(new_rows)},
+            "regressions": [asdict(c) for c in verdict.regressions],
+            "improvements": [asdict(c) for c in verdict.improvements],
+            "missing": [asdict(c) for c in verdict.missing],
+            "new_checks": [asdict(c) for c in verdict.new],
+            "values_changed": values, "shapes_changed": shapes,
+            "registry": registry_changes(old_rows, new_rows)}
+
+
+def registry_changes(old_rows: list[dict], new_rows: list[dict]) -> list[dict]:
+    """Each registry entry touching these checks: its version specifier, whether it covers
+    each version, and how many checks it matched on each side."""
+    changes = []
+    for entry in _registry().load():
+        mine = [(rows, [r for r in rows if r["adapter"] == entry.adapter
+                        and r["check"] == entry.check and entry.matches(r["adapter"],
+                                                                          r["case_id"])])
+                for rows in (old_rows, new_rows)]
+        (_, old_hits), (_, new_hits) = mine
+        if not old_hits and not new_hits:
+            continue
+        versions = [next((r["framework_version"] for r in hits if r["framework_version"]), "")
+                    for hits in (old_hits, new_hits)]
+        known = [sum(r["status"] == "known" for r in hits) for hits in (old_hits, new_hits)]
+        passing = [sum(r["status"] == "pass" for r in hits) for hits in (old_hits, new_hits)]
+        state = ("unchanged" if known[0] == known[1] else
+                 "fixed in new" if known[1] < known[0] and passing[1] > passing[0] else
+                 "broken in new" if known[1] > known[0] else "changed")
+        changes.append({"adapter": entry.adapter, "check": entry.check,
+                        "versions": entry.versions, "evidence": entry.evidence,
+                        "covers": [bool(v) and entry.affects(v) for v in versions],
+                        "known": known, "pass": passing, "state": state})
+    return changes
+
+
+def markdown(report: dict, package: str) -> str:
+    old, new = report["old"], report["new"]
+    lines = [f"# Upgrade {package} {old} -> {new}", "",
+             f"{report['checks']['old']} checks on {old}, {report['checks']['new']} on {new}; "
+             f"{len(report['regressions'])} regressions, {len(report['improvements'])} "
+             f"improvements, {len(report['values_changed'])} checks whose values moved by "
+             f"more than the oracle's bound, {len(report['shapes_changed'])} shape changes.",
+             ""]
+    if not any(report[k] for k in ("regressions", "improvements", "values_changed",
+                                   "shapes_changed", "missing")):
+        lines += ["Nothing changed: every check ended the same way on both versions.", ""]
+    for title, key in (("Regressions", "regressions"), ("Improvements", "improvements"),
+                       ("Missing on the new version", "missing")):
+        if report[key]:
+            lines += [f"## {title}", ""]
+            lines += [f"- `{c['check_id']}`: {c['before']} -> {c['after']}: {c['why']}"
+                      for c in report[key]]
+            lines.append("")
+    if report["values_changed"]:
+        lines += ["## Values that moved by more than the bound", ""]
+        lines += [f"- `{v['check_id']}`: {v['old_bound_units']:.3g} -> "
+                  f"{v['new_bound_units']:.3g} bound units ({v['old_status']} -> "
+                  f"{v['new_status']})" for v in report["values_changed"]]
+        lines.append("")
+    if report["shapes_changed"]:
+        lines += ["## Shapes", ""]
+        lines += [f"- `{s['check_id']}`: {s['old']} -> {s['new']}"
+                  for s in report["shapes_changed"]]
+        lines.append("")
+    if report["registry"]:
+        lines += ["## Registry entries", "", "| entry point | versions | covers old, new | "
+                  "known old, new | pass old, new | state |", "|---|---|---|---|---|---|"]
+        for e in report["registry"]:
+            lines.append(f"| {e['adapter']} ({e['check']}) | `{e['versions'] or 'all'}` | "
+                         f"{e['covers'][0]}, {e['covers'][1]} | {e['known'][0]}, "
+                         f"{e['known'][1]} | {e['pass'][0]}, {e['pass'][1]} | {e['state']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from reports.cli import Parser, UsageError
+
+    parser = Parser(prog="tconv upgrade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("package", choices=sorted(PACKAGES))
+    parser.add_argument("old")
+    parser.add_argument("new")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--cache", type=Path, default=ROOT / ".tconv-venvs")
+    args, pytest_args = parser.parse_known_args(argv)
+    out = args.out or ROOT / "reports" / "upgrades" / f"{args.package}-{args.old}-{args.new}"
+    backends = [b for b in affected(args.package) if adapters.installed(b)]
+    try:
+        pythons = [environment(args.package, v, args.cache) for v in (args.old, args.new)]
+    except UpgradeError as error:
+        raise UsageError(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    (out / "runs").mkdir(exist_ok=True)
+    for version, python in zip((args.old, args.new), pythons):
+        path = out / "runs" / f"{version}.jsonl"
+        path.unlink(missing_ok=True)
+        subprocess.call([sys.executable, "-m", "pytest", "tests/conformance", "-q",
+                         "--backends", ",".join(backends), "--python", python,
+                         "--results", str(path), "-p", "no:cacheprovider", *pytest_args],
+                        cwd=ROOT, stdout=subprocess.DEVNULL)
+        rows, _ = results.read([path])
+        if not rows:
+            raise UsageError(f"the run on {args.package} {version} wrote no results ({path})")
+        runs.append(rows)
+    report = compare(runs[0], runs[1], args.old, args.new)
+    report["package"], report["backends"] = args.package, backends
+    (out / "upgrade.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    (out / "upgrade.md").write_text(markdown(report, args.package))
+    print(f"tconv upgrade: {args.package} {args.old} -> {args.new}: "
+          f"{len(report['regressions'])} regressions, {len(report['improvements'])} "
+          f"improvements -> {out}/upgrade.md")
+    return 1 if report["regressions"] else 0
