@@ -31,6 +31,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "torch.channels_last": ("adapters.pytorch:ChannelsLast", "torch"),
     "torch.compile": ("adapters.pytorch:Compiled", "torch"),
     "tf.nn.conv_transpose": ("adapters.tensorflow:NN", "tensorflow"),
+    "tf.nn.conv_transpose.nchw": ("adapters.tensorflow:NCHW", "tensorflow"),
     "tf.function.jit": ("adapters.tensorflow:Jit", "tensorflow"),
     "jax.conv_transpose": ("adapters.jax:ConvTranspose", "jax"),
     "jax.conv_transpose.flipped": ("adapters.jax:ConvTransposeFlipped", "jax"),

@@ -23,8 +23,12 @@ Sources (TF 2.21, ``tensorflow/python/ops/nn_ops.py``, and the API docs):
   The CPU kernels refuse dilation > 1 ("Current CPU implementations do not yet support dilation
   rates larger than 1", ``conv_grad_input_ops.h``; tensorflow#41712): an implementation limit,
   not a documented rule, so it is run and reported, not planned as a violation.
-- CPU kernels take channels-last only ("Conv2DCustomBackpropInputOp only supports NHWC"), so NCHW
-  data_format is not an entry point here.
+- ``data_format``: "NWC"/"NHWC"/"NDHWC" (the default) or "NCW"/"NCHW"/"NCDHW"; with the latter,
+  ``output_shape``, ``strides``, ``dilations`` and explicit paddings are given in that order
+  too (the conv2d_transpose docs). The channels-first entry point is ``tf.nn.conv_transpose.nchw``
+  (TF 2.21's CPU kernels run it through oneDNN; Eigen's own kernels take NHWC only,
+  "Conv2DCustomBackpropInputOp only supports NHWC"). ``tf.nn.bias_add`` takes
+  ``data_format="NC..."`` for it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
 from oracle.rules import tensorflow as rules
 
 FORMATS = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
+CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 
 
 def axes(case: Case) -> list[Axis]:
@@ -147,10 +152,20 @@ def _tf_dtype(dtype: str):
             "bfloat16": tf.bfloat16}[dtype]
 
 
+def _channels_first(native: dict) -> bool:
+    return native["data_format"].startswith("NC")
+
+
 def _padding_arg(native: dict) -> str | list[list[int]]:
     if native["padding"] != "EXPLICIT":
         return native["padding"]
-    return [[0, 0], *[list(p) for p in native["explicit"]], [0, 0]]
+    pairs = [list(p) for p in native["explicit"]]
+    return [[0, 0], [0, 0], *pairs] if _channels_first(native) else [[0, 0], *pairs, [0, 0]]
+
+
+def _bias_format(native: dict) -> dict:
+    """tf.nn.bias_add's data_format: "N...C" (its default) or "NC..."."""
+    return {"data_format": "NC..."} if _channels_first(native) else {}
 
 
 def _kwargs(native: dict) -> dict:
@@ -170,6 +185,18 @@ def channels_last_axes(dims: int) -> tuple[int, ...]:
 def channels_first_axes(dims: int) -> tuple[int, ...]:
     """(N, *spatial, C) -> (N, C, *spatial): the inverse of ``channels_last_axes``."""
     return (0, dims + 1, *range(1, dims + 1))
+
+
+def data_axes(native: dict) -> tuple[int, ...]:
+    """Canonical (N, C, *spatial) data -> the call's data_format (the identity for NC...)."""
+    dims = native["dims"]
+    return tuple(range(dims + 2)) if _channels_first(native) else channels_last_axes(dims)
+
+
+def canonical_data_axes(native: dict) -> tuple[int, ...]:
+    """The call's data_format -> canonical (N, C, *spatial): the inverse of ``data_axes``."""
+    dims = native["dims"]
+    return tuple(range(dims + 2)) if _channels_first(native) else channels_first_axes(dims)
 
 
 def filter_axes(dims: int) -> tuple[int, ...]:
@@ -196,7 +223,7 @@ def _tf_inputs(native: dict, x, w, b, dtype: str) -> list:
     import tensorflow as tf
 
     t, dims = _tf_dtype(dtype), native["dims"]
-    xt = tf.cast(tf.constant(np.transpose(x, channels_last_axes(dims))), t)
+    xt = tf.cast(tf.constant(np.transpose(x, data_axes(native))), t)
     wt = tf.cast(tf.constant(np.transpose(w, filter_axes(dims))), t)
     return [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), t)])
 
@@ -237,11 +264,11 @@ class NN(Adapter):
         import tensorflow as tf
 
         fn = getattr(tf.nn, native["function"])
-        kwargs = _kwargs(native)
+        kwargs, bias = _kwargs(native), _bias_format(native)
 
         def call(x, w, b=None):
             y = fn(x, w, **kwargs)
-            return y if b is None else tf.nn.bias_add(y, b)
+            return y if b is None else tf.nn.bias_add(y, b, **bias)
 
         return call
 
@@ -249,7 +276,7 @@ class NN(Adapter):
         import tensorflow as tf
 
         y = self._call(native)(*_tf_inputs(native, x, w, b, dtype))
-        return np.transpose(tf.cast(y, tf.float64).numpy(), channels_first_axes(native["dims"]))
+        return np.transpose(tf.cast(y, tf.float64).numpy(), canonical_data_axes(native))
 
     def grad(self, native, x, w, b, dy, dtype):
         import tensorflow as tf
@@ -260,8 +287,8 @@ class NN(Adapter):
             tape.watch(args)
             y = self._call(native)(*args)
         grads = tape.gradient(y, args, output_gradients=tf.cast(
-            tf.constant(np.transpose(dy, channels_last_axes(dims))), t))
-        dx = np.transpose(tf.cast(grads[0], tf.float64).numpy(), channels_first_axes(dims))
+            tf.constant(np.transpose(dy, data_axes(native))), t))
+        dx = np.transpose(tf.cast(grads[0], tf.float64).numpy(), canonical_data_axes(native))
         # (*k, C_out, C_in) -> (C_in, C_out, *k): the inverse of the layout conversion above.
         dw = np.transpose(tf.cast(grads[1], tf.float64).numpy(), canonical_filter_axes(dims))
         db = None if b is None else tf.cast(grads[2], tf.float64).numpy()
@@ -275,13 +302,14 @@ class NN(Adapter):
         """The inputs in TF's layouts (``args``), and ``call`` as ``_call`` builds it."""
         dims = native["dims"]
         arguments = ", ".join(f"{k}={v!r}" for k, v in _kwargs(native).items())
+        bias = "".join(f", {k}={v!r}" for k, v in _bias_format(native).items())
         return [
             "import numpy as np",
             "import tensorflow as tf",
             "",
             f"# (N, C, *spatial) -> {native['data_format']}; (C_in, C_out, *kernel) -> "
             "(*kernel, C_out, C_in)",
-            f"xt = tf.cast(tf.constant(np.transpose(x, {channels_last_axes(dims)})), dtype)",
+            f"xt = tf.cast(tf.constant(np.transpose(x, {data_axes(native)})), dtype)",
             f"wt = tf.cast(tf.constant(np.transpose(w, {filter_axes(dims)})), dtype)",
             "args = [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), dtype)])",
             "",
@@ -289,26 +317,25 @@ class NN(Adapter):
             *self._decorator,
             "def call(x, w, b=None):",
             f"    y = tf.nn.{native['function']}(x, w, {arguments})",
-            "    return y if b is None else tf.nn.bias_add(y, b)",
+            f"    return y if b is None else tf.nn.bias_add(y, b{bias})",
             "",
             ""]
 
     def script(self, plan):
-        dims = plan.native["dims"]
         return "\n".join([*self._call_script(plan.native), "yt = call(*args)",
                           "y = np.transpose(tf.cast(yt, tf.float64).numpy(), "
-                          f"{channels_first_axes(dims)})"])
+                          f"{canonical_data_axes(plan.native)})"])
 
     def grad_script(self, plan):
         dims = plan.native["dims"]
-        back = channels_first_axes(dims)
+        back = canonical_data_axes(plan.native)
         return "\n".join([
             *self._call_script(plan.native),
             "with tf.GradientTape() as tape:",
             "    tape.watch(args)",
             "    yt = call(*args)",
             "grads = tape.gradient(yt, args, output_gradients=tf.cast(tf.constant(",
-            f"    np.transpose(dy, {channels_last_axes(dims)})), dtype))",
+            f"    np.transpose(dy, {data_axes(plan.native)})), dtype))",
             f"dx = np.transpose(tf.cast(grads[0], tf.float64).numpy(), {back})",
             "dw = np.transpose(tf.cast(grads[1], tf.float64).numpy(), "
             f"{canonical_filter_axes(dims)})",
@@ -319,7 +346,8 @@ class NN(Adapter):
         call = (f"tf.nn.{n['function']}(x, w, output_shape={list(n['output_shape'])}, "
                 f"strides={list(n['strides'])}, padding={_padding_arg(n)!r}, "
                 f"data_format={n['data_format']!r}, dilations={list(n['dilations'])})")
-        return f"tf.nn.bias_add({call}, b)"
+        bias = "".join(f", {k}={v!r}" for k, v in _bias_format(n).items())
+        return f"tf.nn.bias_add({call}, b{bias})"
 
     def version(self):
         import tensorflow as tf
@@ -343,3 +371,23 @@ class Jit(NN):
 
     def source(self, plan):
         return f"tf.function(lambda x, w, b: {super().source(plan)}, jit_compile=True)(x, w, b)"
+
+
+class NCHW(NN):
+    """The same functions with channels-first data (``data_format`` NCW / NCHW / NCDHW): the
+    input, ``output_shape``, ``strides``, ``dilations`` and explicit paddings in that order."""
+
+    name = "tf.nn.conv_transpose.nchw"
+    conventions = Conventions(
+        entry_point="tf.nn.conv_transpose with data_format NCW/NCHW/NCDHW "
+                    "(tf.nn.conv2d_transpose for explicit pairs); bias via tf.nn.bias_add",
+        gradients=True, **{**CONVENTIONS, "input_layout": "N, C_in, *spatial"})
+
+    def plan(self, case: Case) -> Plan:
+        plan = super().plan(case)
+        n = plan.native
+        sizes = n["output_shape"][1:-1]
+        native = {**n, "data_format": CHANNELS_FIRST[case.dims],
+                  "output_shape": (case.batch, case.out_channels, *sizes),
+                  "strides": (1, 1, *case.stride), "dilations": (1, 1, *case.dilation)}
+        return Plan(self.name, plan.case_id, native, plan.canonical, plan.violation)
