@@ -39,12 +39,15 @@ baseline: $(call STAMP,test)
 deep: $(call STAMP,test)
 	TCONV_HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n auto tests/oracle tests/test_userfile.py
 
-# The conformance run (default profile): results.jsonl, report.json/.md/.html, the JUnit XML
-# and the cross-framework table in reports/latest/, and the oracle's own report.
+# The conformance run (default profile): results.jsonl, report.json/.md/.html, the JUnit XML,
+# the cross-framework table and the conventions document in reports/latest/, and the oracle's
+# own report.
 report: $(call STAMP,test) $(call STAMP,frameworks)
 	$(PY) -m reports.oracle_report --out reports/latest
 	# Exit status 1 means checks found new discrepancies: the reports are still written.
 	$(TCONV) run --profile default --cross -n auto --dist loadgroup -q -rfE || [ $$? -eq 1 ]
+	# The conventions document from fresh probes (the committed one is checked by make test).
+	$(TCONV) conventions --out reports/latest/CONVENTIONS.md
 
 bench: $(call STAMP,test) $(call STAMP,bench)
 	$(PY) benchmarks/oracle_vs_torch.py

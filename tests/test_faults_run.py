@@ -52,3 +52,27 @@ def test_every_fault_ends_in_its_status_and_the_run_goes_on(tmp_path) -> None:
     assert all(r["bound_units"] == 0.0 for r in rows if r["status"] == "pass")
     # the whole run, the 10 s hang included, stays far below the 120 s default timeout
     assert seconds < 100
+
+
+def test_a_case_above_the_memory_cap_is_refused_before_any_framework_runs(tmp_path) -> None:
+    """--memory-cap: the check ends unsupported with a message naming the case, the estimate
+    and the option, and no worker was ever asked anything (no version, no timing)."""
+    cases, results = tmp_path / "big.toml", tmp_path / "results.jsonl"
+    cases.write_text('[[cases]]\nname = "none-big"\nin_channels = 64\nout_channels = 64\n'
+                     'input_size = [64, 64]\nkernel = 4\nstride = 2\npadding = [[1, 1], [1, 1]]\n'
+                     '\n[[cases]]\nname = "none-small"\nin_channels = 1\nout_channels = 1\n'
+                     'input_size = [4]\nkernel = 3\n'
+                     'padding = [[0, 0]]\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "tests/conformance/test_forward.py", "--adapters", "faults", "--cases", str(cases),
+         "--memory-cap", "1", "--results", str(results)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:]
+    rows = {r["case"]["name"]: r for r in map(json.loads, results.read_text().splitlines())}
+    big, small = rows["none-big"], rows["none-small"]
+    assert big["status"] == "unsupported"
+    assert "user/none-big/float32" in big["detail"] and "--memory-cap" in big["detail"]
+    assert "1.0 MiB" in big["detail"]
+    assert big["framework_version"] == "" and big["timing"] is None
+    assert small["status"] == "pass" and small["timing"]["framework_s"] > 0
