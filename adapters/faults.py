@@ -22,18 +22,20 @@ FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape"
 
 
 def _exhaust_memory() -> None:
-    """Allocate and touch 256 MiB blocks until MemoryError, with the address space capped at
-    2 GiB above what the process maps now; the cap is lifted again before returning."""
+    """Allocate 256 MiB blocks until MemoryError, with the address space capped at 1 GiB above
+    what the process maps now; the cap is lifted again before returning. The blocks are not
+    touched: the allocator's refusal is the point, and touching gigabytes on a loaded machine
+    took longer than a check's timeout."""
     import resource
 
     with open("/proc/self/statm") as statm:
         mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (mapped + 2 * 2**30, hard))
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + 2**30, hard))
     blocks = []
     try:
         while True:
-            blocks.append(np.ones(2**25))
+            blocks.append(np.empty(2**25))
     finally:
         blocks.clear()
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
