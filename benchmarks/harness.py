@@ -14,8 +14,8 @@ prints, from the run's own results (``timing`` of each check) and a sampler of t
   (pytest, collection, worker start-up);
 - peak RSS per process of the tree (each framework worker, the controller, the xdist workers),
   read from /proc while the run goes;
-- with ``--repeat-warm``, a second run with the same caches (JAX's persistent compilation
-  cache, TorchInductor's) against the first.
+- with ``--repeat-warm``, a second run of the first worker count with the same caches (JAX's
+  persistent compilation cache, TorchInductor's) against the first.
 """
 
 from __future__ import annotations
@@ -140,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
                "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
                "TORCHINDUCTOR_CACHE_DIR": str(Path(tmp) / "inductor-cache")}
         runs = []
-        for n in args.workers:
+        for i, n in enumerate(args.workers):
             runs.append(run(args.profile, n, Path(tmp) / f"n{n}", env))
-            if args.repeat_warm:
+            if args.repeat_warm and i == 0:   # the caches are warm for the later counts anyway
                 runs.append({**run(args.profile, n, Path(tmp) / f"n{n}-warm", env),
                              "warm": True})
         plan = planning_seconds(args.profile)
