@@ -48,9 +48,14 @@ def _params(config: pytest.Config, gradients: bool) -> list:
     return params
 
 
+# The --cases file's cases, loaded (and so validated) once, when the options are checked.
+USER_CASES = pytest.StashKey[tuple]()
+
+
 def _cases(config: pytest.Config) -> tuple:
-    path = config.getoption("--cases")
-    return userfile.load(path) if path else profile(config.getoption("--profile"))
+    if config.getoption("--cases"):
+        return config.stash[USER_CASES]
+    return profile(config.getoption("--profile"))
 
 
 def marker(kind: str, value: str) -> str:
@@ -78,7 +83,7 @@ def _check_options(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--python: no such interpreter {config.getoption('--python')}")
     if config.getoption("--cases"):
         try:
-            userfile.load(config.getoption("--cases"))
+            config.stash[USER_CASES] = userfile.load(config.getoption("--cases"))
         except userfile.CaseFileError as error:
             raise pytest.UsageError(str(error)) from None
 
