@@ -45,15 +45,19 @@ def _tree(pid: int) -> list[int]:
 
 
 def _label(pid: int) -> str:
+    """The process's command line; a framework worker (execnet's bootstrap reads its code from
+    stdin) by the Keras backend or the JAX/TF settings its environment carries."""
     try:
         env = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes()
                    .decode(errors="replace").split("\0") if "=" in item)
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return "gone"
-    if "execnet" in cmd or "-c" in cmd.split()[1:2]:
-        return "worker " + env.get("KERAS_BACKEND", "") + " " + cmd.split()[0]
-    return cmd
+    if "exec(eval(sys.stdin.readline()))" not in cmd:
+        return cmd[:80]
+    marks = [f"{k}={env[k]}" for k in ("KERAS_BACKEND", "JAX_ENABLE_X64", "TF_CPP_MIN_LOG_LEVEL")
+             if k in env]
+    return "framework worker (execnet)" + (f" {' '.join(marks)}" if marks else "")
 
 
 class Sampler(threading.Thread):
