@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--backends", default="", help="comma-separated backends (default: all)")
     group.addoption("--adapters", default="", help="comma-separated adapter names")
     group.addoption("--dtypes", default="", help="comma-separated dtypes (default: all)")
+    group.addoption("--devices", default="auto",
+                    help="comma-separated check devices: cpu, cuda (the framework's default "
+                         "float32 arithmetic), cuda-strict (TF32 off); auto (the default): cpu, "
+                         "and both CUDA devices where an NVIDIA driver is present")
     group.addoption("--check-timeout", type=float, default=120.0,
                     help="seconds one framework call may take before it counts as a timeout")
     group.addoption("--results", default="",

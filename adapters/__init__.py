@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+from pathlib import Path
 
 from adapters.base import Adapter, Conventions, Plan, Unsupported
 
@@ -49,8 +51,43 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "onnx.reference.same_lower": ("adapters.onnx:ReferenceSameLower", "onnx-reference"),
 }
 
+# The frameworks' persistent compilation caches, shared by every worker of every run on this
+# machine, so that a second run does not compile again (benchmarks/harness.py --repeat-warm):
+# JAX's compilation cache (keyed by the program, jax/jaxlib versions and flags), TorchInductor's
+# (keyed by the graph and torch's version), TF XLA's persisted executables. TCONV_CACHE_DIR
+# moves them; TCONV_CACHE_DIR="" turns them off.
+ROOT = Path(__file__).resolve().parent.parent
+_CACHE = os.environ.get("TCONV_CACHE_DIR", str(ROOT / ".tconv-cache"))
+COMPILE_CACHES: dict[str, dict[str, str]] = {} if not _CACHE else {
+    "jax": {"JAX_COMPILATION_CACHE_DIR": f"{_CACHE}/jax",
+            # every compilation, however quick: a run is thousands of small ones
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"},
+    "torch": {"TORCHINDUCTOR_CACHE_DIR": f"{_CACHE}/inductor"},
+    "tensorflow": {"TF_XLA_FLAGS": f"--tf_xla_persistent_cache_directory={_CACHE}/tf-xla"},
+}
+# The framework behind each backend, for its cache (Keras: its backend's).
+FRAMEWORK = {"torch": "torch", "tensorflow": "tensorflow", "jax": "jax",
+             "keras-tensorflow": "tensorflow", "keras-jax": "jax", "keras-torch": "torch"}
+
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """The environment that holds a framework worker to ``threads`` compute threads: OpenMP,
+    MKL and OpenBLAS (PyTorch, NumPy), TensorFlow's intra- and inter-op pools, XLA's CPU Eigen
+    pool (JAX, TF XLA; single-threaded only, XLA has no count), and ``TCONV_THREADS`` for
+    onnxruntime's session option (adapters/onnx.py)."""
+    n = str(threads)
+    env = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n,
+           "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "TCONV_THREADS": n}
+    if threads == 1:
+        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    return env
+
+
 # Test-only: misbehaves on request (tests/test_workers.py); never part of a conformance run.
-TESTING: dict[str, tuple[str, str]] = {"faults": ("adapters.faults:Faults", "faults")}
+TESTING: dict[str, tuple[str, str]] = {"faults": ("adapters.faults:Faults", "faults"),
+                                       "faults.swapped": ("adapters.faults:Swapped", "faults")}
 
 
 def load(name: str) -> Adapter:
@@ -70,7 +107,9 @@ def installed(backend_name: str) -> bool:
 
 
 def environment(backend_name: str) -> dict[str, str]:
-    return BACKENDS[backend_name][1]
+    """The backend's own environment, with its framework's compilation cache."""
+    return {**COMPILE_CACHES.get(FRAMEWORK.get(backend_name, ""), {}),
+            **BACKENDS[backend_name][1]}
 
 
 __all__ = ["BACKENDS", "REGISTRY", "Adapter", "Conventions", "Plan", "Unsupported", "backend",

@@ -38,6 +38,7 @@ class Conventions:
     output_shape: bool = False
     dtypes: tuple[str, ...] = ("float32", "float64")
     gradients: bool = False      # dx, dw, dbias through the framework's own differentiation
+    devices: tuple[str, ...] = ("cpu", "cuda")   # worker devices (adapters.devices)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,20 @@ class Adapter(ABC):
         """As ``script``, for ``grad``: also reads ``dy`` (canonical layout) and leaves ``dx``,
         ``dw`` and ``db`` (None without bias), float64, canonical layouts."""
         raise Unsupported(f"{self.conventions.entry_point}: no gradient reproducer script")
+
+    def cuda(self) -> dict:
+        """Worker side, in a CUDA worker: whether the framework sees a CUDA device, as the
+        framework itself answers: ``{"available": bool, "detail": str}``, and where available
+        ``"float32"`` (``"tf32"`` or ``"float32"``: the default arithmetic of float32
+        convolutions) and ``"setting"`` (the framework's switch and its value, as evidence)."""
+        return {"available": False,
+                "detail": f"{self.conventions.entry_point} runs on the CPU only"}
+
+    def precision(self, strict: bool) -> None:
+        """Worker side, in a CUDA worker: float32 convolutions in strict float32 (``strict``)
+        or in the framework's default arithmetic, through the framework's own switch."""
+        if strict:
+            raise Unsupported(f"{self.conventions.entry_point}: no float32 precision switch")
 
     @abstractmethod
     def source(self, plan: Plan) -> str:

@@ -3,8 +3,11 @@
 ``native["fault"]``: ``abort`` (os.abort), ``segfault``, ``hang``, ``raise``, ``memory``
 (allocates until the allocator refuses: ``MemoryError``, under an address-space limit the fault
 sets itself so that the machine is never at risk), ``nan``, ``shape`` (one element short),
-``shift`` (the right answer rolled by one), or ``none`` (the right answer, computed by the
-oracle in the worker). The fault is the first word of the case's name.
+``shift`` (the right answer rolled by one), ``swap`` (the explicit crops taken from the wrong
+ends: a classic porting bug that shows only with asymmetric padding), or ``none`` (the right
+answer, computed by the oracle in the worker). The fault is the first word of the case's name;
+the entry point ``faults.swapped`` has the ``swap`` fault on every case (for the exploration's
+own test: a bug that depends on the parameters, not on a name).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import numpy as np
 from adapters.base import Adapter, Conventions, Plan, Unsupported
 from cases.case import Case
 
-FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift")
+FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift",
+          "swap")
 
 
 def _exhaust_memory() -> None:
@@ -46,12 +50,12 @@ class Faults(Adapter):
     conventions = Conventions(framework="faults", entry_point="faults (test-only)",
                               input_layout="N, C_in, *spatial",
                               kernel_layout="C_in, C_out/groups, *kernel", kernel_flipped=False,
-                              padding_vocabulary="canonical")
+                              padding_vocabulary="canonical", devices=("cpu",))
 
     def plan(self, case: Case) -> Plan:
         if not isinstance(case.padding, tuple):
             raise Unsupported("explicit padding only")
-        fault = case.name.split("-")[0] if case.name.split("-")[0] in FAULTS else "none"
+        fault = self._fault(case)
         canonical = tuple((b, e, a) for (b, e), a in zip(case.padding, case.output_padding))
         native = {"fault": fault, "stride": case.stride, "dilation": case.dilation,
                   "groups": case.groups, "canonical": canonical}
@@ -71,9 +75,11 @@ class Faults(Adapter):
             raise RuntimeError("injected failure <b>with markup</b>")
         if fault == "memory":
             _exhaust_memory()
+        swap = fault == "swap"
         y = conv_transpose(x, w, b, stride=native["stride"], dilation=native["dilation"],
                            groups=native["groups"],
-                           padding=[(c[0], c[1]) for c in native["canonical"]],
+                           padding=[(c[1], c[0]) if swap else (c[0], c[1])
+                                    for c in native["canonical"]],
                            output_padding=[c[2] for c in native["canonical"]])
         if fault == "nan":
             y.flat[0] = np.nan
@@ -86,5 +92,18 @@ class Faults(Adapter):
     def source(self, plan):
         return f"faults: {plan.native['fault']}"
 
+    def _fault(self, case: Case) -> str:
+        word = case.name.split("-")[0]
+        return word if word in FAULTS else "none"
+
     def version(self):
         return "0"
+
+
+class Swapped(Faults):
+    """Every case with the ``swap`` fault."""
+
+    name = "faults.swapped"
+
+    def _fault(self, case: Case) -> str:
+        return "swap"

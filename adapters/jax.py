@@ -39,8 +39,9 @@ https://docs.jax.dev/en/latest/_autosummary/jax.lax.conv_transpose.html):
   the canonical weight is regrouped into it and flipped, as JAX's own
   ``_conv_general_dilated_transpose_lhs`` does (``_reshape_axis_out_of``/``_reshape_axis_into``,
   then ``rev``).
-- ``precision=lax.Precision.HIGHEST`` everywhere ("HIGHEST: ... On GPU: uses float32"; it has no
-  effect on CPU), so reduced-precision defaults on accelerators cannot hide a difference.
+- ``precision=lax.Precision.HIGHEST`` ("HIGHEST: ... On GPU: uses float32"; it has no effect on
+  CPU) on the CPU and in the strict CUDA checks; the default CUDA checks pass ``precision=None``,
+  JAX's default, which JAX documents as TF32 on recent GPUs (``adapters.devices``).
 - Bias: lax has no bias argument; it is added as ``y + b[None, :, None, ...]``, the idiom of
   flax's ``nn.ConvTranspose`` (``flax/linen/linear.py``: ``y += jnp.reshape(bias, (1,) *
   (y.ndim - 1) + (-1,))``, channels-last there, channel axis 1 here).
@@ -112,6 +113,49 @@ def _array(a: np.ndarray | None, dtype: str) -> Any:
 
     # bfloat16 values arrive exactly representable in float32, so this cast is exact.
     return None if a is None else jnp.asarray(a, dtype=_dtype(dtype))
+
+
+# Strict float32 unless a CUDA check asks for JAX's default (``set_precision``).
+_STRICT = {"strict": True}
+
+
+def _precision() -> Any:
+    """The ``precision`` argument of every lax call: HIGHEST, or None (JAX's default)."""
+    from jax import lax
+
+    return lax.Precision.HIGHEST if _STRICT["strict"] else None
+
+
+def cuda_status() -> dict:
+    """Whether JAX has a GPU backend (a CUDA worker runs with ``JAX_PLATFORMS=cuda``), and its
+    default float32 arithmetic there: "By default, JAX leans toward speed: float32 dot products
+    may be computed with reduced-precision arithmetic internally (... TF32 on recent GPUs)"
+    (JAX docs, "Matmul precision"; ``jax_default_matmul_precision`` governs convolutions too)."""
+    import importlib.metadata
+
+    import jax
+
+    try:
+        device = jax.devices("gpu")[0]
+    except Exception as error:  # jax 0.10 without a CUDA plugin raises a bare AssertionError
+        plugins = sorted(d.metadata["Name"] for d in importlib.metadata.distributions()
+                         if "cuda" in (d.metadata["Name"] or "") and "jax" in d.metadata["Name"])
+        return {"available": False, "detail": (
+            f"jax {jax.__version__}: jax.devices('gpu') raised {type(error).__name__}: "
+            f"{str(error).splitlines()[0][:200] if str(error) else '(no message)'}; CUDA "
+            f"plugins installed: {', '.join(plugins) or 'none'}")}
+    setting = jax.config.jax_default_matmul_precision
+    return {"available": True, "detail": str(device.device_kind),
+            "float32": "tf32" if setting in (None, "tensorfloat32", "default") else "float32",
+            "setting": f"precision=None with jax_default_matmul_precision == {setting!r}"}
+
+
+def set_precision(strict: bool) -> None:
+    """HIGHEST on the lax calls, and the same default for calls that pass none (Keras's)."""
+    import jax
+
+    _STRICT["strict"] = strict
+    jax.config.update("jax_default_matmul_precision", "float32" if strict else None)
 
 
 def _bias_shape(ndim: int) -> tuple[int, ...]:
@@ -241,10 +285,10 @@ class ConvTranspose(Adapter):
         """``(lhs, rhs, b) -> y``: the native call with its static parameters bound."""
         from jax import lax
 
-        kwargs = _kwargs(native, self.CALL_KEYS)
+        kwargs, precision = _kwargs(native, self.CALL_KEYS), _precision()
 
         def fn(lhs, rhs, b):
-            y = lax.conv_transpose(lhs, rhs, **kwargs, precision=lax.Precision.HIGHEST)
+            y = lax.conv_transpose(lhs, rhs, **kwargs, precision=precision)
             return _add_bias(y, b)
 
         return fn
@@ -321,6 +365,12 @@ class ConvTranspose(Adapter):
 
         return str(jax.__version__)
 
+    def cuda(self) -> dict:
+        return cuda_status()
+
+    def precision(self, strict: bool) -> None:
+        set_precision(strict)
+
 
 class ConvTransposeFlipped(ConvTranspose):
     """``lax.conv_transpose(..., transpose_kernel=False)`` (the default): the kernel is read
@@ -364,7 +414,7 @@ class Jit(ConvTranspose):
     def call(self, native: dict) -> Any:
         import jax
 
-        key = repr(sorted(native.items()))
+        key = repr((sorted(native.items()), _STRICT["strict"]))
         if key not in self._jitted:
             self._jitted[key] = jax.jit(super().call(native))
         return self._jitted[key]
@@ -414,7 +464,7 @@ class ConvGeneralDilated(Adapter):
 
         rhs = regroup(_array(w, dtype), native["feature_group_count"])
         y = lax.conv_general_dilated(_array(x, dtype), rhs, **_kwargs(native, self.CALL_KEYS),
-                                     precision=lax.Precision.HIGHEST)
+                                     precision=_precision())
         return _numpy(_add_bias(y, _array(b, dtype)))
 
     def script(self, plan: Plan) -> str:
@@ -448,3 +498,9 @@ class ConvGeneralDilated(Adapter):
         import jax
 
         return str(jax.__version__)
+
+    def cuda(self) -> dict:
+        return cuda_status()
+
+    def precision(self, strict: bool) -> None:
+        set_precision(strict)

@@ -107,7 +107,13 @@ def axes(case: Case) -> list[Axis]:
 def _violation(axes_: list[Axis], mode: str, output_padding: tuple[int, ...] | None,
                layer: bool) -> str:
     """The first documented limit of the entry point this spelling breaks, or "": the layers'
-    (``rules.layer_limits``), or the op's own rule on output_padding."""
+    (``rules.layer_case_limits``, ``rules.layer_limits``), or the op's own rule on
+    output_padding."""
+    if layer:
+        try:
+            rules.layer_case_limits(axes_)
+        except RuleViolation as error:
+            return str(error)
     for i, axis in enumerate(axes_):
         op = None if output_padding is None else output_padding[i]
         try:
@@ -158,6 +164,16 @@ def _inexpressible(axes_: list[Axis], want: list[Canonical], layer: bool) -> str
                            f"{spelled['output_padding']}, outside 0 <= output_padding < stride")
     return "; ".join(reasons) or ("the axes need different padding strings; Keras' `padding` "
                                   "is one string for all axes")
+
+
+def _backend_adapter():
+    """The tconv adapter module of the framework Keras runs on here."""
+    import importlib
+
+    import keras
+
+    return importlib.import_module({"tensorflow": "adapters.tensorflow", "jax": "adapters.jax",
+                                    "torch": "adapters.pytorch"}[keras.backend.backend()])
 
 
 class KerasOps(Adapter):
@@ -305,6 +321,14 @@ class KerasOps(Adapter):
         # PEP 440 local label naming the backend and its version ("+" in torch's would end it).
         detail = str(importlib.import_module(backend).__version__).replace("+", ".")
         return f"{keras.__version__}+{backend}.{detail}"
+
+    # On CUDA, Keras places work where its backend does (each backend takes a visible GPU by
+    # itself), and float32 arithmetic is the backend's: its switch is the backend's own.
+    def cuda(self):
+        return _backend_adapter().cuda_status()
+
+    def precision(self, strict):
+        _backend_adapter().set_precision(strict)
 
 
 class KerasLayer(KerasOps):

@@ -28,6 +28,8 @@ Sources:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from adapters.base import Adapter, Conventions, Plan, Unsupported
@@ -144,6 +146,59 @@ CONVENTIONS = dict(input_layout="N, C_in, *spatial", kernel_layout="C_in, C_out/
                    padding_modes=("SAME", "VALID"), output_shape=True)
 
 
+# TF32 turned off by a strict CUDA check (``set_precision``); the CPU provider has no such switch.
+_STRICT = {"strict": False}
+
+
+def _cuda_worker() -> bool:
+    return os.environ.get("TCONV_DEVICE") == "cuda"
+
+
+def _providers() -> list:
+    """The session's only provider: the CPU one, or in a CUDA worker the CUDA one (no CPU
+    fallback listed: a node the CUDA provider cannot run fails rather than runs elsewhere),
+    with ``use_tf32=0`` in a strict check ("use_tf32 ... default value: 1", onnxruntime's
+    CUDA Execution Provider documentation)."""
+    if not _cuda_worker():
+        return ["CPUExecutionProvider"]
+    return [("CUDAExecutionProvider", {"use_tf32": "0"} if _STRICT["strict"] else {})]
+
+
+def cuda_status() -> dict:
+    """Whether this onnxruntime build has the CUDA provider and a device for it, and the
+    provider's ``use_tf32`` as a session built with default options reports it."""
+    import onnxruntime
+    from onnx import TensorProto, helper
+
+    version = onnxruntime.__version__
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        return {"available": False, "detail": f"onnxruntime {version}: CUDAExecutionProvider is "
+                "not among get_available_providers() (the onnxruntime-gpu build has it)"}
+    value = helper.make_tensor_value_info("X", TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Identity", ["X"], ["Y"])], "probe", [value],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              ir_version=IR_VERSION)
+    try:
+        session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                               providers=["CUDAExecutionProvider"])
+    except Exception as error:  # the provider is built in but finds no usable device
+        return {"available": False, "detail": f"onnxruntime {version}: {error}"[:300]}
+    options = session.get_provider_options().get("CUDAExecutionProvider", {})
+    if "CUDAExecutionProvider" not in session.get_providers():
+        return {"available": False, "detail": f"onnxruntime {version}: the session fell back "
+                                              f"to {session.get_providers()}"}
+    use_tf32 = options.get("use_tf32", "1")
+    return {"available": True, "detail": f"CUDAExecutionProvider device "
+                                          f"{options.get('device_id', '0')}",
+            "float32": "tf32" if use_tf32 == "1" else "float32",
+            "setting": f"CUDAExecutionProvider option use_tf32 == {use_tf32!r}"}
+
+
+def set_precision(strict: bool) -> None:
+    _STRICT["strict"] = strict
+
+
 class OnnxRuntime(Adapter):
     name = "onnxruntime"
     conventions = Conventions(framework="onnxruntime",
@@ -171,7 +226,8 @@ class OnnxRuntime(Adapter):
     def _session(self, native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool):
         """The built session, cached per native parameters, dtype and shapes (inputs vary)."""
         cache = self.__dict__.setdefault("_sessions", {})
-        key = (repr(sorted(native.items())), dtype, tuple(x_shape), tuple(w_shape), bias)
+        key = (repr(sorted(native.items())), dtype, tuple(x_shape), tuple(w_shape), bias,
+               _STRICT["strict"])
         if key not in cache:
             cache[key] = self._build(_model(native, dtype, x_shape, w_shape, bias))
         return cache[key]
@@ -181,8 +237,10 @@ class OnnxRuntime(Adapter):
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only: refusals arrive as exceptions anyway
+        # Its share of the cores (adapters.workers.threads); 0 is onnxruntime's own default.
+        options.intra_op_num_threads = int(os.environ.get("TCONV_THREADS", "0"))
         return onnxruntime.InferenceSession(model.SerializeToString(), options,
-                                            providers=["CPUExecutionProvider"])
+                                            providers=_providers())
 
     def run(self, native, x, w, b, dtype):
         session = self._session(native, dtype, x.shape, w.shape, b is not None)
@@ -252,6 +310,12 @@ class OnnxRuntime(Adapter):
 
         return str(onnxruntime.__version__)
 
+    def cuda(self):
+        return cuda_status()
+
+    def precision(self, strict):
+        set_precision(strict)
+
 
 class OnnxRuntimeSameLower(OnnxRuntime):
     name = "onnxruntime.same_lower"
@@ -267,10 +331,13 @@ class Reference(OnnxRuntime):
     conventions = Conventions(framework="onnx",
                               entry_point="ConvTranspose-22 in onnx.reference.ReferenceEvaluator, "
                                           "auto_pad SAME_UPPER for SAME",
-                              dtypes=("float32", "float64", "float16", "bfloat16"), **CONVENTIONS)
+                              dtypes=("float32", "float64", "float16", "bfloat16"),
+                              devices=("cpu",), **CONVENTIONS)
 
     def _dtype_rule(self, case: Case) -> str:
         return ""  # the spec's T: float16, float, double, bfloat16; NumPy runs them all
+
+    cuda = Adapter.cuda  # NumPy: the CPU only (conventions.devices)
 
     def _build(self, model):
         from onnx.reference import ReferenceEvaluator
@@ -299,5 +366,6 @@ class ReferenceSameLower(Reference):
     conventions = Conventions(framework="onnx",
                               entry_point="ConvTranspose-22 in onnx.reference.ReferenceEvaluator, "
                                           "auto_pad SAME_LOWER for SAME",
-                              dtypes=("float32", "float64", "float16", "bfloat16"), **CONVENTIONS)
+                              dtypes=("float32", "float64", "float16", "bfloat16"),
+                              devices=("cpu",), **CONVENTIONS)
     same = "SAME_LOWER"

@@ -5,6 +5,8 @@ translated by ``oracle.rules.pytorch``."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from adapters.base import Adapter, Conventions, Plan, Unsupported
@@ -69,10 +71,53 @@ def _torch_dtype(dtype: str):
             "bfloat16": torch.bfloat16}[dtype]
 
 
+def _device() -> str:
+    """The worker's device (``adapters.devices``): a CUDA worker places every tensor on the
+    first CUDA device."""
+    return "cuda" if os.environ.get("TCONV_DEVICE") == "cuda" else "cpu"
+
+
 def _tensor(a: np.ndarray | None, dtype: str):
     import torch
 
-    return None if a is None else torch.from_numpy(np.ascontiguousarray(a)).to(_torch_dtype(dtype))
+    return None if a is None else torch.from_numpy(np.ascontiguousarray(a)).to(
+        device=_device(), dtype=_torch_dtype(dtype))
+
+
+def _numpy(t) -> np.ndarray:
+    """A result back on the host, float64, in its logical (canonical) layout."""
+    import torch
+
+    return t.detach().to("cpu", torch.float64).contiguous().numpy()
+
+
+# The float32 convolution arithmetic the worker started with (torch's default), restored when
+# a check asks for the default after a strict one.
+_DEFAULT_PRECISION: dict[str, str] = {}
+
+
+def cuda_status() -> dict:
+    """Whether torch sees a CUDA device, and its default float32 convolution arithmetic there:
+    ``torch.backends.cudnn.conv.fp32_precision``, "tf32" by default (PyTorch docs, "CUDA
+    semantics: TensorFloat-32 (TF32) on Ampere (and later) devices")."""
+    import torch
+
+    if not torch.cuda.is_available():
+        build = "a CPU-only build" if torch.version.cuda is None else f"CUDA {torch.version.cuda}"
+        return {"available": False, "detail": f"torch {torch.__version__} ({build}): "
+                                              "torch.cuda.is_available() is False"}
+    setting = _DEFAULT_PRECISION.get("conv", torch.backends.cudnn.conv.fp32_precision)
+    return {"available": True, "detail": torch.cuda.get_device_name(0),
+            "float32": "tf32" if setting == "tf32" else "float32",
+            "setting": f"torch.backends.cudnn.conv.fp32_precision == {setting!r}"}
+
+
+def set_precision(strict: bool) -> None:
+    import torch
+
+    conv = torch.backends.cudnn.conv
+    _DEFAULT_PRECISION.setdefault("conv", conv.fp32_precision)
+    conv.fp32_precision = "ieee" if strict else _DEFAULT_PRECISION["conv"]
 
 
 CONVENTIONS = dict(framework="torch", input_layout="N, C_in, *spatial",
@@ -104,7 +149,7 @@ class Functional(Adapter):
 
         fn = getattr(torch.nn.functional, _function(native["dims"]))
         y = fn(_tensor(x, dtype), _tensor(w, dtype), _tensor(b, dtype), **_kwargs(native))
-        return y.detach().to(torch.float64).numpy()
+        return _numpy(y)
 
     def grad(self, native, x, w, b, dy, dtype):
         import torch
@@ -113,7 +158,7 @@ class Functional(Adapter):
         fn = getattr(torch.nn.functional, _function(native["dims"]))
         y = fn(*tensors, **_kwargs(native))
         y.backward(_tensor(dy, dtype))
-        return tuple(None if t is None else t.grad.to(torch.float64).numpy() for t in tensors)
+        return tuple(None if t is None else _numpy(t.grad) for t in tensors)
 
     # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
 
@@ -159,6 +204,12 @@ class Functional(Adapter):
 
         return str(torch.__version__)
 
+    def cuda(self):
+        return cuda_status()
+
+    def precision(self, strict):
+        set_precision(strict)
+
 
 class Module(Functional):
     name = "torch.module"
@@ -189,14 +240,14 @@ class Module(Functional):
         cls = getattr(torch.nn, f"ConvTranspose{native['dims']}d")
         module = cls(x.shape[1], w.shape[1] * native["groups"], w.shape[2:],
                      bias=b is not None, **_kwargs(native))
-        module = module.to(_torch_dtype(dtype))
+        module = module.to(device=_device(), dtype=_torch_dtype(dtype))
         with torch.no_grad():
             module.weight.copy_(_tensor(w, dtype))
             if b is not None:
                 module.bias.copy_(_tensor(b, dtype))
             size = native["output_size"]
             y = module(_tensor(x, dtype), output_size=None if size is None else list(size))
-        return y.to(torch.float64).numpy()
+        return _numpy(y)
 
     def script(self, plan):
         n = plan.native
@@ -247,7 +298,7 @@ class ChannelsLast(Functional):
         fn = getattr(torch.nn.functional, _function(native["dims"]))
         y = fn(_tensor(x, dtype).to(memory_format=fmt), _tensor(w, dtype).to(memory_format=fmt),
                _tensor(b, dtype), **_kwargs(native))
-        return y.detach().to(torch.float64).contiguous().numpy()
+        return _numpy(y)
 
     _output_suffix = ".contiguous()"
 
@@ -292,7 +343,7 @@ class Compiled(Functional):
             self._compiled[dims] = torch.compile(getattr(torch.nn.functional, _function(dims)))
         y = self._compiled[dims](_tensor(x, dtype), _tensor(w, dtype), _tensor(b, dtype),
                                  **_kwargs(native))
-        return y.detach().to(torch.float64).numpy()
+        return _numpy(y)
 
     def _function_source(self, dims: int) -> str:
         return f"torch.compile({super()._function_source(dims)})"

@@ -2,8 +2,10 @@
 through execnet) and answers one request at a time on its channel.
 
 A request: ``{"adapter", "native", "x", "w", "b", "dtype"}`` with arrays as
-``(dtype, shape, bytes)`` (plus ``"dy"`` for gradients); or ``{"adapter", "version": True}``;
-or ``{"prefix": True}`` (the worker's virtual environment).
+``(dtype, shape, bytes)`` (plus ``"dy"`` for gradients, and in a CUDA worker ``"precision"``:
+``"strict"`` or ``"default"``); or ``{"adapter", "version": True}``; or ``{"adapter", "cuda":
+True}`` (``Adapter.cuda``: does the framework see a CUDA device); or ``{"prefix": True}`` (the
+worker's virtual environment).
 A reply: ``{"ok": True, "y", "framework_s"}`` (or ``"grads"``),
 ``{"ok": True, "version"}``, or ``{"ok": False, "type", "message"}`` for an exception raised
 by the framework (a crash or hang is seen by the controller as the channel's end or a timeout).
@@ -42,6 +44,11 @@ def serve(channel) -> None:
             if request.get("version"):
                 channel.send({"ok": True, "version": adapter.version()})
                 continue
+            if request.get("cuda"):
+                channel.send({"ok": True, "cuda": adapter.cuda()})
+                continue
+            if "precision" in request:
+                adapter.precision(request["precision"] == "strict")
             arrays = (decode(request["x"]), decode(request["w"]), decode(request["b"]))
             # The framework's own time (its import and compilation included on first use),
             # so that the harness's overhead can be told apart (benchmarks/harness.py).

@@ -228,6 +228,36 @@ def _tf_inputs(native: dict, x, w, b, dtype: str) -> list:
     return [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), t)])
 
 
+_DEFAULT_PRECISION: dict[str, bool] = {}
+
+
+def cuda_status() -> dict:
+    """Whether TensorFlow sees a GPU (a CUDA worker places ops on it by itself), and its default
+    float32 arithmetic there: "TensorFloat-32 is enabled by default"
+    (``tf.config.experimental.enable_tensor_float_32_execution``'s docs)."""
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        build = "built with CUDA" if tf.test.is_built_with_cuda() else "built without CUDA"
+        return {"available": False, "detail": f"tensorflow {tf.__version__} ({build}): "
+                                              "tf.config.list_physical_devices('GPU') is empty"}
+    enabled = _DEFAULT_PRECISION.get(
+        "tf32", tf.config.experimental.tensor_float_32_execution_enabled())
+    return {"available": True, "detail": tf.config.list_physical_devices("GPU")[0].name,
+            "float32": "tf32" if enabled else "float32",
+            "setting": "tf.config.experimental.tensor_float_32_execution_enabled() == "
+                       f"{enabled}"}
+
+
+def set_precision(strict: bool) -> None:
+    import tensorflow as tf
+
+    _DEFAULT_PRECISION.setdefault(
+        "tf32", tf.config.experimental.tensor_float_32_execution_enabled())
+    tf.config.experimental.enable_tensor_float_32_execution(
+        False if strict else _DEFAULT_PRECISION["tf32"])
+
+
 class NN(Adapter):
     name = "tf.nn.conv_transpose"
     conventions = Conventions(
@@ -353,6 +383,12 @@ class NN(Adapter):
         import tensorflow as tf
 
         return str(tf.__version__)
+
+    def cuda(self):
+        return cuda_status()
+
+    def precision(self, strict):
+        set_precision(strict)
 
 
 class Jit(NN):

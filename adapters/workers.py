@@ -8,6 +8,7 @@ the next one, so nothing else is lost. A backend may run from another virtual en
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import execnet
 import numpy as np
 
 import adapters
-from adapters import remote
+from adapters import devices, remote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,10 +80,12 @@ class Worker:
         return ("ok" if reply["ok"] else "error"), reply
 
     def call(self, adapter: str, native: dict, x: np.ndarray, w: np.ndarray,
-             b: np.ndarray | None, dtype: str) -> Outcome:
+             b: np.ndarray | None, dtype: str, precision: str = "") -> Outcome:
+        """``precision`` (CUDA workers): "strict" or "default" float32 arithmetic."""
         status, reply = self.request({"adapter": adapter, "native": native,
                                       "x": remote.encode(x), "w": remote.encode(w),
-                                      "b": remote.encode(b), "dtype": dtype})
+                                      "b": remote.encode(b), "dtype": dtype,
+                                      **({"precision": precision} if precision else {})})
         if status == "ok":
             return Outcome("ok", y=remote.decode(reply["y"]), seconds=reply["seconds"],
                            framework_seconds=reply.get("framework_s", 0.0))
@@ -90,11 +93,12 @@ class Worker:
                        seconds=reply["seconds"])
 
     def grad(self, adapter: str, native: dict, x: np.ndarray, w: np.ndarray,
-             b: np.ndarray | None, dy: np.ndarray, dtype: str) -> Outcome:
+             b: np.ndarray | None, dy: np.ndarray, dtype: str, precision: str = "") -> Outcome:
         status, reply = self.request({"adapter": adapter, "native": native,
                                       "x": remote.encode(x), "w": remote.encode(w),
                                       "b": remote.encode(b), "dy": remote.encode(dy),
-                                      "dtype": dtype})
+                                      "dtype": dtype,
+                                      **({"precision": precision} if precision else {})})
         if status == "ok":
             return Outcome("ok", grads=tuple(remote.decode(g) for g in reply["grads"]),
                            seconds=reply["seconds"],
@@ -111,21 +115,45 @@ class Worker:
         status, reply = self.request({"adapter": adapter, "version": True})
         return reply["version"] if status == "ok" else f"unknown ({reply.get('message')})"
 
+    def cuda(self, adapter: str) -> dict:
+        """``Adapter.cuda`` as the framework answers it in this worker, asked once per entry
+        point (a worker restarted after a crash is the same build on the same machine)."""
+        answers = self.__dict__.setdefault("_cuda", {})
+        if adapter not in answers:
+            status, reply = self.request({"adapter": adapter, "cuda": True})
+            answers[adapter] = reply["cuda"] if status == "ok" else {
+                "available": False, "detail": f"the CUDA probe failed: {status}: "
+                                              f"{reply.get('type', '')} {reply.get('message')}"}
+        return answers[adapter]
+
+
+def threads() -> int:
+    """The compute threads each framework worker gets: this machine's cores shared among the
+    xdist workers (``PYTEST_XDIST_WORKER_COUNT``), each of which has its own framework workers
+    and runs one check at a time. The frameworks default to every core each, so ``-n 2`` on
+    two cores ran four busy pools on two cores (benchmarks/RESULTS.md)."""
+    xdist = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return max(1, len(os.sched_getaffinity(0)) // max(1, xdist))
+
 
 class Workers:
     """The backends' workers of one controller process, started on first use, all from the
-    interpreter ``python`` (another virtual environment's: the upgrade comparison)."""
+    interpreter ``python`` (another virtual environment's: the upgrade comparison); one per
+    backend and worker device (``adapters.devices``)."""
 
     def __init__(self, timeout: float = 120.0, python: str = sys.executable) -> None:
         self.timeout, self.python = timeout, python
         self.workers: dict[str, Worker] = {}
 
-    def get(self, backend: str) -> Worker:
-        if backend not in self.workers:
-            self.workers[backend] = Worker(backend, python=self.python,
-                                           env=adapters.environment(backend),
-                                           timeout=self.timeout)
-        return self.workers[backend]
+    def get(self, backend: str, device: str = "cpu") -> Worker:
+        """The worker of ``backend`` for the check device ``device``."""
+        key = f"{backend}@{devices.WORKER_DEVICE[device]}"
+        if key not in self.workers:
+            env = {**adapters.thread_environment(threads()), **adapters.environment(backend),
+                   **devices.environment(device)}
+            self.workers[key] = Worker(backend, python=self.python, env=env,
+                                       timeout=self.timeout)
+        return self.workers[key]
 
     def close(self) -> None:
         for worker in self.workers.values():

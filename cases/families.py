@@ -226,8 +226,20 @@ def edge() -> tuple[Case, ...]:
         _case(e, "same-k1-s2", n=5, k=1, s=2, pad="SAME"),
         _case(e, "same-k2-s3", n=4, k=2, s=3, pad="SAME", bias=True),
         _case(e, "same-k2-s1-even", n=5, k=2, pad="SAME"),
+        # SAME with a total padding of -2 (the kernel two shorter than the stride): how a
+        # negative total splits differs (found by the exploration)
+        _case(e, "same-k1-s3", n=4, k=1, s=3, pad="SAME", bias=True),
         _case(e, "valid-k1-s2", n=5, k=1, s=2, pad="VALID"),
         _case(e, "valid-k2-s3-2d", n=(3, 2), k=2, s=3, pad="VALID"),
+        # SAME with output_padding on one axis and an even kernel on the other: Keras's own
+        # output length there is (n-1)*s + k%2 + op; found by the full profile's exploration
+        # (tests/conformance/explore.py), shrunk from a random case
+        _case(e, "same-op1-even-k-2d", n=(3, 3), k=(3, 2), s=(2, 1), op=(1, 0), pad="SAME"),
+        # a kernel longer than the input on one axis, a stride on the other: XLA's CPU compiler
+        # aborts (found by the exploration, like the case above)
+        _case(e, "xla-kernel-over-input-2d", n=(2, 3), k=(3, 2), s=(1, 2), pad=((0, 0), (1, 1))),
+        # a stride on one axis and a dilation on the other: Keras's layers refuse it
+        _case(e, "stride-one-axis-dilation-other-2d", n=(3, 3), k=(2, 2), s=(2, 1), d=(1, 2)),
     )
 
 

@@ -251,7 +251,8 @@ def _fields(check: dict) -> str:
     for label, key in (("expected shape", "expected_shape"), ("actual shape", "actual_shape"),
                        ("max abs error", "max_abs_error"), ("error / bound", "bound_units"),
                        ("worst index", "worst_index"), ("framework version",
-                                                        "framework_version")):
+                                                        "framework_version"),
+                       ("float32 arithmetic", "precision")):
         value = check.get(key)
         if value not in (None, "", []):
             shown = value if isinstance(value, str) else json.dumps(value)

@@ -10,7 +10,9 @@ A line's fields (``FIELDS``), in the oracle's words:
 - ``check_id``: ``adapter::case_id::check::device``, unique within one framework version;
 - ``case_id``, ``case`` (the case's parameters), ``family``, ``dtype``, ``check``
   (``forward`` or ``gradients``);
-- ``adapter``, ``backend``, ``entry_point``, ``framework_version``, ``device``;
+- ``adapter``, ``backend``, ``entry_point``, ``framework_version``, ``device`` (``cpu``,
+  ``cuda``, ``cuda-strict``: ``adapters.devices``), ``precision`` (on CUDA: the float32
+  arithmetic asked for, and the framework's switch with its value as evidence; "" on the CPU);
 - ``status`` (``STATUSES``; ``known`` when a registered discrepancy matched), ``observed`` (the
   status the judge gave, ``known`` or not), ``detail``, ``known_issue`` (the registry's evidence);
 - ``expected_shape``, ``actual_shape``, ``max_abs_error``, ``bound_units`` (the error in units
@@ -29,7 +31,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: the optional "precision" field
 
 # Most to least severe is not implied; this is the order reports list them in.
 STATUSES = ("pass", "known", "precision", "mismatch", "shape", "error", "accepted-invalid",
@@ -37,7 +39,8 @@ STATUSES = ("pass", "known", "precision", "mismatch", "shape", "error", "accepte
 FAILING = ("precision", "mismatch", "shape", "error", "accepted-invalid", "crash", "timeout")
 
 FIELDS = ("check_id", "case_id", "case", "family", "dtype", "check", "adapter", "backend",
-          "entry_point", "framework_version", "device", "status", "observed", "detail",
+          "entry_point", "framework_version", "device", "precision", "status", "observed",
+          "detail",
           "known_issue", "expected_shape", "actual_shape", "max_abs_error", "bound_units",
           "worst_index", "error_type", "error_message", "call", "error_map", "timing",
           "duration_s", "pytest_outcome")

@@ -151,7 +151,7 @@ def test_truncated_last_line_is_skipped(tmp_path, capsys) -> None:
 def test_report_json_is_read_by_its_checks(tmp_path) -> None:
     current = baseline_rows()
     by_name(current)["b"].update(status="shape", observed="shape")
-    report = {"schema_version": "1.0", "checks": [dict(r, reproducer=None) for r in current]}
+    report = {"schema_version": "1.1", "checks": [dict(r, reproducer=None) for r in current]}
     (tmp_path / "report.json").write_text(json.dumps(report, indent=1))
     before = write(tmp_path / "baseline.jsonl", baseline_rows())
     assert gate.load(tmp_path / "report.json")[2] == "report"

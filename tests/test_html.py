@@ -90,7 +90,7 @@ def synthetic_document() -> dict:
                   "groups": True, "dilation": True, "padding_modes": [], "output_shape": False,
                   "dtypes": ["float32", "float64"], "gradients": True}
     return {
-        "schema_version": "1.0", "tool": {"name": "tconv", "version": "0.1.0"},
+        "schema_version": "1.1", "tool": {"name": "tconv", "version": "0.1.0"},
         "generated_at": "2026-11-23T14:00:00Z",
         "command": ["tconv", "run", "--profile", "quick", "--note", "a b<c>"],
         "environment": {"python": "3.11.7", "platform": "Linux-test", "devices": ["cpu"],

@@ -90,6 +90,15 @@ def layer_limits(axis: Axis, padding_: str, output_padding: int | None) -> None:
         raise RuleViolation("`strides > 1` not supported in conjunction with `dilation_rate > 1`")
 
 
+def layer_case_limits(axes: list[Axis]) -> None:
+    """The layers' limit over all axes at once: ``base_conv_transpose.py`` raises when
+    ``max(self.strides) > 1 and max(self.dilation_rate) > 1``, on whichever axes they are (its
+    docstring: "`strides > 1` is incompatible with `dilation_rate > 1`"). ``layer_limits``
+    alone reads it per axis, which misses a stride on one axis with a dilation on another."""
+    if max(a.s for a in axes) > 1 and max(a.d for a in axes) > 1:
+        raise RuleViolation("`strides > 1` not supported in conjunction with `dilation_rate > 1`")
+
+
 def express(axis: Axis, canonical: Canonical, layer: bool = False) -> dict:
     """``padding`` and ``output_padding`` giving this window (through a layer if ``layer``)."""
     eff = axis.dilated_kernel

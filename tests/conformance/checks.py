@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 import adapters
-from adapters import Unsupported
+from adapters import Unsupported, devices
 from adapters.workers import Workers
 from cases.case import Case, OutputShape, round_to
 from cases.families import profile
 from cases.memory import refusal
 from oracle.transpose import geometry
 from reports.results import check_id
+from tests.conformance import registry
 from tests.conformance.judge import Verdict, judge, judge_gradients
 
 # The largest footprint (cases.memory) a check may have, in bytes; --memory-cap sets it.
@@ -34,12 +35,16 @@ class Check:
     version: str = ""
     verdict: Verdict | None = None
     timing: dict | None = None   # seconds: framework (in the worker), round trip, oracle
+    precision: str = ""          # on CUDA: the float32 arithmetic asked for, and the evidence
 
 
-def _planned(name: str, case: Case, gradients: bool = False):
+def _planned(name: str, case: Case, gradients: bool = False, device: str = "cpu"):
     """The adapter and its plan for ``case``, or the ``unsupported`` check saying why not."""
     adapter = adapters.load(name)
     entry = adapter.conventions.entry_point
+    if devices.WORKER_DEVICE[device] not in adapter.conventions.devices:
+        return adapter, Check(name, case.id, "unsupported",
+                              f"{entry} runs on {', '.join(adapter.conventions.devices)} only")
     too_large = refusal(case, memory_cap)
     if too_large:
         return adapter, Check(name, case.id, "unsupported", too_large)
@@ -57,36 +62,67 @@ def _planned(name: str, case: Case, gradients: bool = False):
     return adapter, plan
 
 
-def forward(name: str, case: Case, workers: Workers) -> Check:
-    adapter, plan = _planned(name, case)
+@dataclass(frozen=True)
+class Arithmetic:
+    """How a check runs on its device: the worker's ``precision`` request ("" on the CPU), the
+    input rounding the oracle's bound allows for (``"tf32"`` or None), and the record's text."""
+
+    request: str = ""
+    input_rounding: str | None = None
+    text: str = ""
+
+
+def _arithmetic(name: str, case: Case, worker, device: str) -> Arithmetic | Check:
+    """On CUDA: whether the framework sees a device (else the ``unsupported`` check with the
+    framework's own reason) and the float32 arithmetic of the check (``adapters.devices``)."""
+    if devices.WORKER_DEVICE[device] == "cpu":
+        return Arithmetic()
+    cuda = worker.cuda(name)
+    if not cuda["available"]:
+        return Check(name, case.id, "unsupported", f"no CUDA device: {cuda['detail']}")
+    if device in devices.STRICT:
+        return Arithmetic("strict", None, f"strict float32 (default: {cuda['setting']})")
+    tf32 = case.dtype == "float32" and cuda["float32"] == "tf32"
+    return Arithmetic("default", "tf32" if tf32 else None,
+                      f"default, {cuda['float32']}: {cuda['setting']}")
+
+
+def forward(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:
+    adapter, plan = _planned(name, case, device=device)
     if isinstance(plan, Check):
         return plan
+    worker = workers.get(adapters.backend(name), device)
+    arithmetic = _arithmetic(name, case, worker, device)
+    if isinstance(arithmetic, Check):
+        return arithmetic
     x, w, b = case.arrays()
-    worker = workers.get(adapters.backend(name))
-    outcome = worker.call(name, plan.native, x, w, b, case.dtype)
+    outcome = worker.call(name, plan.native, x, w, b, case.dtype, arithmetic.request)
     start = time.perf_counter()
-    verdict = judge(case, plan, outcome, x, w, b)
+    verdict = judge(case, plan, outcome, x, w, b, arithmetic.input_rounding)
     return Check(name, case.id, verdict.status, verdict.detail, adapter.source(plan),
-                 worker.version(name), verdict, _timing(outcome, start))
+                 worker.version(name), verdict, _timing(outcome, start), arithmetic.text)
 
 
-def gradients(name: str, case: Case, workers: Workers) -> Check:
+def gradients(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:
     """dx, dw, dbias through the framework's differentiation, for a seeded output gradient."""
-    adapter, plan = _planned(name, case, gradients=True)
+    adapter, plan = _planned(name, case, gradients=True, device=device)
     if isinstance(plan, Check):
         return plan
+    worker = workers.get(adapters.backend(name), device)
+    arithmetic = _arithmetic(name, case, worker, device)
+    if isinstance(arithmetic, Check):
+        return arithmetic
     x, w, b = case.arrays()
     shape = (case.batch, case.out_channels, *geometry(
         case.input_size, case.kernel, stride=case.stride, dilation=case.dilation,
         padding=[(begin, end) for begin, end, _ in plan.canonical],
         output_padding=[a for _, _, a in plan.canonical]).output_size)
     dy = round_to(np.random.default_rng(case.seed + 1).standard_normal(shape), case.dtype)
-    worker = workers.get(adapters.backend(name))
-    outcome = worker.grad(name, plan.native, x, w, b, dy, case.dtype)
+    outcome = worker.grad(name, plan.native, x, w, b, dy, case.dtype, arithmetic.request)
     start = time.perf_counter()
-    verdict = judge_gradients(case, plan, outcome, x, w, b, dy)
+    verdict = judge_gradients(case, plan, outcome, x, w, b, dy, arithmetic.input_rounding)
     return Check(name, case.id, verdict.status, verdict.detail, adapter.source(plan),
-                 worker.version(name), verdict, _timing(outcome, start))
+                 worker.version(name), verdict, _timing(outcome, start), arithmetic.text)
 
 
 def _timing(outcome, judged_from: float) -> dict:
@@ -127,6 +163,7 @@ def record(kind: str, result: Check, case: Case, known: str = "",
             "backend": adapters.backend(result.adapter),
             "entry_point": adapters.load(result.adapter).conventions.entry_point,
             "framework_version": result.version, "device": device,
+            "precision": result.precision,
             "status": "known" if known else result.status, "observed": result.status,
             "detail": result.detail, "known_issue": known,
             "expected_shape": _listed(v.expected_shape), "actual_shape": _listed(v.actual_shape),
@@ -136,19 +173,18 @@ def record(kind: str, result: Check, case: Case, known: str = "",
             "call": result.call, "error_map": v.error_map, "timing": result.timing}
 
 
-def conclude(kind: str, result: Check, known, case: Case | None = None,
-             properties: list | None = None) -> None:
+def conclude(kind: str, result: Check, known, case: Case, properties: list | None = None,
+             device: str = "cpu") -> None:
     """The pytest verdict of one check: skip what is unsupported, strict-xfail what the
     registry expects (failing if it came out otherwise), and fail anything else but a pass.
     The check's record goes into ``properties`` (pytest's user_properties) first."""
     import pytest
 
-    matched = next((entry for entry in known if entry.check == kind
-                    and entry.matches(result.adapter, result.case)
-                    and entry.affects(result.version)), None)
-    if properties is not None and case is not None:
+    matched = registry.find(known, kind, result.adapter, case, device, result.status,
+                            result.version)
+    if properties is not None:
         evidence = matched.evidence if matched and matched.status == result.status else ""
-        properties.append(("tconv", record(kind, result, case, evidence)))
+        properties.append(("tconv", record(kind, result, case, evidence, device)))
     if result.status == "unsupported":
         pytest.skip(f"unsupported: {result.detail}")
     if matched is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import adapters
+from adapters import devices
 from adapters.workers import Workers
 from cases import userfile
 from cases.case import DTYPES
@@ -29,6 +30,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _params(config: pytest.Config, gradients: bool) -> list:
     backends, names = _chosen(config, "--backends"), _chosen(config, "--adapters")
     dtypes = _chosen(config, "--dtypes")
+    chosen_devices = config.stash[DEVICES]
     params = []
     # Test-only adapters (adapters.TESTING) run only when named in --adapters.
     for name in [*adapters.REGISTRY, *(n for n in adapters.TESTING if n in names)]:
@@ -44,12 +46,21 @@ def _params(config: pytest.Config, gradients: bool) -> list:
             marks = [getattr(pytest.mark, marker("backend", adapters.backend(name))),
                      getattr(pytest.mark, marker("family", case.family)),
                      getattr(pytest.mark, marker("dtype", case.dtype))]
-            params.append(pytest.param((name, case), id=f"{name}::{case.id}", marks=marks))
+            for device in chosen_devices:
+                if not devices.applies(device, case.dtype):
+                    continue
+                # CPU checks keep the ids they had before devices existed.
+                suffix = "" if device == "cpu" else f"::{device}"
+                params.append(pytest.param(
+                    (name, case, device), id=f"{name}::{case.id}{suffix}",
+                    marks=[*marks, getattr(pytest.mark, marker("device", device))]))
     return params
 
 
 # The --cases file's cases, loaded (and so validated) once, when the options are checked.
 USER_CASES = pytest.StashKey[tuple]()
+# The check devices --devices resolves to (adapters.devices.resolve), likewise.
+DEVICES = pytest.StashKey[tuple]()
 
 
 def _cases(config: pytest.Config) -> tuple:
@@ -81,6 +92,10 @@ def _check_options(config: pytest.Config) -> None:
         raise pytest.UsageError("--memory-cap: must be a positive number of MiB")
     if config.getoption("--python") and not Path(config.getoption("--python")).is_file():
         raise pytest.UsageError(f"--python: no such interpreter {config.getoption('--python')}")
+    try:
+        config.stash[DEVICES] = devices.resolve(config.getoption("--devices"))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
     if config.getoption("--cases"):
         try:
             config.stash[USER_CASES] = userfile.load(config.getoption("--cases"))
@@ -92,7 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_options(config)
     checks.memory_cap = int(config.getoption("--memory-cap") * 2**20)
     values = {"backend": adapters.BACKENDS, "family": (*ALL_FAMILIES, userfile.FAMILY),
-              "dtype": DTYPES}
+              "dtype": DTYPES, "device": devices.DEVICES}
     for kind, names in values.items():
         for name in names:
             config.addinivalue_line("markers", f"{marker(kind, name)}: checks of {kind} {name}")

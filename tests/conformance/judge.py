@@ -42,10 +42,14 @@ class Verdict:
     error_message: str = ""
 
 
-def expected(case: Case, plan: Plan, x, w, b) -> tuple[np.ndarray, np.ndarray]:
-    """The oracle's answer under the plan's canonical window, and its error bound."""
+def expected(case: Case, plan: Plan, x, w, b,
+             input_rounding: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle's answer under the plan's canonical window, and its error bound
+    (``input_rounding``: "tf32" where the framework's default float32 arithmetic rounds the
+    inputs so, ``adapters.devices``)."""
     kwargs = _kwargs(case, plan)
-    return conv_transpose(x, w, b, **kwargs), error_bound(x, w, b, dtype=case.dtype, **kwargs)
+    return conv_transpose(x, w, b, **kwargs), error_bound(
+        x, w, b, dtype=case.dtype, input_rounding=input_rounding, **kwargs)
 
 
 def _kwargs(case: Case, plan: Plan) -> dict:
@@ -117,13 +121,15 @@ def compare(got: np.ndarray, want: np.ndarray, bound: np.ndarray, what: str = ""
 SEVERITY = ("pass", "precision", "mismatch", "shape")
 
 
-def judge_gradients(case: Case, plan: Plan, outcome: Outcome, x, w, b, dy) -> Verdict:
+def judge_gradients(case: Case, plan: Plan, outcome: Outcome, x, w, b, dy,
+                    input_rounding: str | None = None) -> Verdict:
     """dx, dw, dbias against ``oracle.conv_transpose_grad`` in units of
     ``oracle.gradient_bounds``; the worst of the three."""
     if outcome.status != "ok":
         return _failed(outcome)
     want = conv_transpose_grad(x, w, dy, **_kwargs(case, plan))
-    bounds = gradient_bounds(x, w, dy, dtype=case.dtype, **_kwargs(case, plan))
+    bounds = gradient_bounds(x, w, dy, dtype=case.dtype, input_rounding=input_rounding,
+                             **_kwargs(case, plan))
     verdicts = [compare(got, exp, bound, name) for name, got, exp, bound in
                 zip(("dx", "dw", "dbias"), outcome.grads, want, bounds) if got is not None]
     return max(verdicts, key=lambda v: (SEVERITY.index(v.status), v.bound_units or 0.0))
@@ -136,7 +142,8 @@ def _failed(outcome: Outcome, status: str = "", detail: str = "") -> Verdict:
                    error_message=outcome.message)
 
 
-def judge(case: Case, plan: Plan, outcome: Outcome, x, w, b) -> Verdict:
+def judge(case: Case, plan: Plan, outcome: Outcome, x, w, b,
+          input_rounding: str | None = None) -> Verdict:
     if outcome.status in ("crash", "timeout"):
         return _failed(outcome)
     if plan.violation:
@@ -147,5 +154,5 @@ def judge(case: Case, plan: Plan, outcome: Outcome, x, w, b) -> Verdict:
                        actual_shape=tuple(outcome.y.shape))
     if outcome.status == "error":
         return _failed(outcome)
-    want, bound = expected(case, plan, x, w, b)
+    want, bound = expected(case, plan, x, w, b, input_rounding)
     return compare(outcome.y, want, bound)

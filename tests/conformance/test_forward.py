@@ -7,5 +7,6 @@ from tests.conformance.checks import conclude, forward
 
 
 def test_forward(check, workers, known, request) -> None:
-    name, case = check
-    conclude("forward", forward(name, case, workers), known, case, request.node.user_properties)
+    name, case, device = check
+    conclude("forward", forward(name, case, workers, device), known, case,
+             request.node.user_properties, device)

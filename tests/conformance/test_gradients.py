@@ -7,5 +7,6 @@ from tests.conformance.checks import conclude, gradients
 
 
 def test_gradients(grad_check, workers, known, request) -> None:
-    name, case = grad_check
-    conclude("gradients", gradients(name, case, workers), known, case, request.node.user_properties)
+    name, case, device = grad_check
+    conclude("gradients", gradients(name, case, workers, device), known, case,
+             request.node.user_properties, device)

@@ -51,3 +51,37 @@ def test_gradient_statuses() -> None:
     assert grad_status(grads.x, grads.w[..., ::-1], grads.bias) == "mismatch"   # flipped kernel
     assert grad_status(grads.x, grads.w, grads.bias[:-1]) == "shape"
     assert grad_status(grads.x, grads.w, None) == "pass"                        # no bias
+
+
+def _rounded(a: np.ndarray, stored_bits: int) -> np.ndarray:
+    """``a`` (float32 values) with its significand rounded to ``stored_bits`` bits, to nearest
+    even: what a GPU's TF32 (10 bits) or bfloat16 (7 bits) path does to its inputs."""
+    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    drop = 23 - stored_bits
+    half, odd = (1 << (drop - 1)) - 1, (bits >> drop) & 1
+    bits = ((bits + half + odd) >> drop) << drop
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def test_tf32_bound_admits_tf32_inputs_and_nothing_coarser() -> None:
+    """The default-precision CUDA checks widen the float32 bound by TF32's input rounding
+    (adapters.devices): an answer computed from TF32-rounded inputs fails the float32 bound and
+    passes the widened one; one from bfloat16-rounded inputs fails both."""
+    def computed(stored_bits: int) -> np.ndarray:
+        y = conv_transpose(_rounded(X, stored_bits), _rounded(W, stored_bits), B, **KW)
+        return y.astype(np.float32).astype(np.float64)
+
+    def judged(y, rounding):
+        return judge(CASE, PLAN, Outcome("ok", y=y), X, W, B, rounding).status
+
+    assert judged(computed(10), None) == "precision"
+    assert judged(computed(10), "tf32") == "pass"
+    assert judged(computed(7), "tf32") == "precision"
+    dy = np.random.default_rng(1).standard_normal(Y.shape)
+    grads = conv_transpose_grad(_rounded(X, 10), _rounded(W, 10), _rounded(dy, 10), **KW)
+
+    def grad_status(rounding) -> str:
+        return judge_gradients(CASE, PLAN, Outcome("ok", grads=tuple(grads)), X, W, B, dy,
+                               rounding).status
+
+    assert grad_status(None) == "precision" and grad_status("tf32") == "pass"

@@ -13,6 +13,7 @@ import pytest
     (["--dtypes", "float8"], "ERROR: --dtypes: unknown float8; choose from bfloat16, float16, float32, float64"),
     (["--adapters", "torch.nope"], "ERROR: --adapters: unknown torch.nope; choose from"),
     (["--check-timeout", "0"], "ERROR: --check-timeout: must be a positive number of seconds"),
+    (["--devices", "cpu,tpu"], "ERROR: --devices: unknown tpu; choose auto or from cpu, cuda, cuda-strict"),
 ])
 def test_wrong_option(options, message) -> None:
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -30,8 +30,11 @@ def test_entries_are_well_formed() -> None:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.adapter}::{e.case}")
 def test_entry_matches_a_case_and_the_installed_version(entry: registry.Known) -> None:
-    ids = [case.id for case in profile("full")]
-    assert any(entry.matches(entry.adapter, i) for i in ids), f"matches no case: {entry}"
+    cases = profile("full")
+    if entry.patterns:
+        assert any(entry.matches(entry.adapter, c.id) for c in cases), f"matches no case: {entry}"
+    else:   # a rule only (case = []): it must describe some case of the profiles
+        assert entry.where and any(entry.holds(c) for c in cases), f"matches no case: {entry}"
     try:
         installed = version(DISTRIBUTIONS[adapters.backend(entry.adapter)])
     except PackageNotFoundError:
@@ -49,3 +52,29 @@ def _older_only(versions: str, installed: str) -> bool:
     versions: a discrepancy fixed since)."""
     return any(c.operator in ("<", "<=") and not c.contains(installed)
                for c in SpecifierSet(versions))
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e.where],
+                         ids=lambda e: f"{e.adapter}::{e.status}::{e.where}")
+def test_predicate_holds_for_every_listed_case(entry: registry.Known) -> None:
+    """A predicate states the rule behind the listed cases: it holds for each of them (and
+    evaluates on every case of the full profile without raising)."""
+    cases = profile("full")
+    listed = [c for c in cases if entry.matches(entry.adapter, c.id)]
+    assert listed or not entry.patterns, entry
+    missed = [c.id for c in listed if not entry.holds(c)]
+    assert not missed, f"{entry.where!r} does not hold for listed {missed[:5]}"
+    held = sum(entry.holds(c) for c in cases)
+    assert held >= max(1, len(listed))
+
+
+def test_predicates_only_explain_failures_of_their_own_status() -> None:
+    case = next(c for c in profile("full") if any(a >= s for a, s in
+                                                  zip(c.output_padding, c.stride)))
+    entry = registry.Known("onnxruntime", "nothing", "error", "", "e",
+                           where="any(a >= s for a, s in zip(output_padding, stride))")
+    known = [entry]
+    assert registry.find(known, "forward", "onnxruntime", case, "cpu", "error", "1.0") is entry
+    for status in ("pass", "unsupported", "mismatch"):
+        assert registry.find(known, "forward", "onnxruntime", case, "cpu", status, "1.0") is None
+    assert registry.find(known, "forward", "torch.functional", case, "cpu", "error", "1") is None

@@ -221,6 +221,14 @@ def test_keras_layer_limits(s, d, op, message) -> None:
         keras.layer_limits(Axis(n=2, k=3), "causal", None)
 
 
+def test_keras_layer_stride_and_dilation_on_different_axes() -> None:
+    """Keras's layers compare max(strides) with max(dilation_rate), across axes."""
+    with pytest.raises(RuleViolation, match="in conjunction with `dilation_rate > 1`"):
+        keras.layer_case_limits([Axis(n=3, k=2, s=2), Axis(n=3, k=2, d=2)])
+    keras.layer_case_limits([Axis(n=3, k=2, s=2), Axis(n=3, k=2, s=3)])
+    keras.layer_case_limits([Axis(n=3, k=2, d=2), Axis(n=3, k=2, d=3)])
+
+
 @settings(max_examples=examples(300))
 @given(axes, windows, st.booleans())
 def test_keras_express_is_right_and_complete(axis, target, layer) -> None:
