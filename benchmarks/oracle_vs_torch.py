@@ -65,11 +65,13 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(side_by_side([fn], repeat)[0])
 
 
-def side_by_side(fns, repeat: int, rounds: int = 3) -> list[list[float]]:
+def side_by_side(fns, repeat: int, rounds: int = 5) -> list[list[float]]:
     """Wall times of each function in one run: ``rounds`` rounds, each calling every function
-    ``repeat`` times in a block after one warm-up call. Blocks, not alternate calls: one
-    library's worker threads still spinning after its call would otherwise slow the other's
-    next call (seen here: torch twice as slow right after a NumPy call)."""
+    ``repeat // rounds`` times in a block after one warm-up call. Blocks, not alternate calls:
+    one library's worker threads still spinning after its call would otherwise slow the
+    other's next call (seen here: torch twice as slow right after a NumPy call). Five short
+    rounds rather than three long ones, so that load from other work on a shared machine
+    falls on both libraries alike."""
     times: list[list[float]] = [[] for _ in fns]
     per_block = max(1, repeat // rounds)
     for _ in range(rounds):

@@ -65,8 +65,14 @@ def padding_pairs(padding: Padding, ndim: int) -> tuple[tuple[int, int], ...]:
 
 
 def as_float64(array: object, name: str) -> np.ndarray:
-    """The values given, exactly, in float64 (float16 and bfloat16 values convert exactly)."""
+    """The values given, exactly, in float64 (float16 and bfloat16 values convert exactly).
+
+    A contiguous float64 array is returned as it is, not copied: the oracle only reads its
+    operands, and copying large weights cost as much as the tap additions.
+    """
     a = np.asarray(array)
+    if a.dtype == np.float64 and (a.flags.c_contiguous or a.flags.f_contiguous):
+        return a
     if a.dtype.kind == "c":
         raise ValueError(f"{name} must be real, got dtype {a.dtype}")
     if a.dtype.kind not in "biuf" and a.dtype.name != "bfloat16":

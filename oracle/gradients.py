@@ -47,10 +47,11 @@ def conv_transpose_grad(
         raise ValueError(f"dy must have the output's shape {expected}, got {dy.shape}")
     dfull = taps.unwindow(dy, g.begin, g.full_size)
 
-    dx = taps.gather(dfull, w, g.stride, g.dilation, groups, g.input_size)
-
+    # One set of columns serves both dx and dw (building it is most of the non-BLAS work).
     batch, in_channels = x.shape[:2]
     cols = taps.gathered(dfull, g.kernel, g.stride, g.dilation, groups, g.input_size)
+    dx = taps.gather_columns(cols, w, batch, g.input_size)
+
     xg = x.reshape(batch, groups, in_channels // groups, -1).transpose(1, 2, 0, 3)
     xg = xg.reshape(groups, in_channels // groups, -1)
     dw = (xg @ cols.transpose(0, 2, 1)).reshape(w.shape)
