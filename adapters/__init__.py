@@ -74,15 +74,13 @@ FRAMEWORK = {"torch": "torch", "tensorflow": "tensorflow", "jax": "jax",
 
 def thread_environment(threads: int) -> dict[str, str]:
     """The environment that holds a framework worker to ``threads`` compute threads: OpenMP,
-    MKL and OpenBLAS (PyTorch, NumPy), TensorFlow's intra- and inter-op pools, XLA's CPU Eigen
-    pool (JAX, TF XLA; single-threaded only, XLA has no count), and ``TCONV_THREADS`` for
-    onnxruntime's session option (adapters/onnx.py)."""
+    MKL and OpenBLAS (PyTorch, NumPy), TensorFlow's intra- and inter-op pools, and
+    ``TCONV_THREADS`` for onnxruntime's session option (adapters/onnx.py). XLA's own pool (JAX,
+    TF XLA) is left alone: its flags are part of the persistent compilation cache's key, so
+    setting them per worker count made every ``-n`` compile afresh."""
     n = str(threads)
-    env = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n,
-           "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "TCONV_THREADS": n}
-    if threads == 1:
-        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    return env
+    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n,
+            "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n, "TCONV_THREADS": n}
 
 
 # Test-only: misbehaves on request (tests/test_workers.py); never part of a conformance run.
