@@ -6,7 +6,7 @@ A request: ``{"adapter", "native", "x", "w", "b", "dtype"}`` with arrays as
 ``"strict"`` or ``"default"``); or ``{"adapter", "version": True}``; or ``{"adapter", "cuda":
 True}`` (``Adapter.cuda``: does the framework see a CUDA device); or ``{"prefix": True}`` (the
 worker's virtual environment).
-A reply: ``{"ok": True, "y", "framework_s"}`` (or ``"grads"``),
+A reply: ``{"ok": True, "y", "framework_s", "rss_mib"}`` (or ``"grads"``),
 ``{"ok": True, "version"}``, or ``{"ok": False, "type", "message"}`` for an exception raised
 by the framework (a crash or hang is seen by the controller as the channel's end or a timeout).
 """
@@ -23,6 +23,15 @@ def decode(message):
         return None
     dtype, shape, data = message
     return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
+def resident_mib() -> float:
+    """This process's resident set size now, in MiB (the controller recycles a worker that
+    has grown past its limit: adapters.workers.Worker.recycle_mib)."""
+    import os
+
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def serve(channel) -> None:
@@ -57,12 +66,15 @@ def serve(channel) -> None:
                 grads = adapter.grad(request["native"], *arrays, decode(request["dy"]),
                                      request["dtype"])
                 channel.send({"ok": True, "grads": [encode(g) for g in grads],
-                              "framework_s": time.perf_counter() - start})
+                              "framework_s": time.perf_counter() - start,
+                              "rss_mib": resident_mib()})
                 continue
             y = adapter.run(request["native"], *arrays, request["dtype"])
-            channel.send({"ok": True, "y": encode(y), "framework_s": time.perf_counter() - start})
+            channel.send({"ok": True, "y": encode(y), "framework_s": time.perf_counter() - start,
+                          "rss_mib": resident_mib()})
         except Exception as error:  # the framework's refusal, reported as data
-            channel.send({"ok": False, "type": type(error).__name__, "message": str(error)})
+            channel.send({"ok": False, "type": type(error).__name__, "message": str(error),
+                          "rss_mib": resident_mib()})
 
 
 if __name__ == "__channelexec__":

@@ -37,15 +37,25 @@ class Outcome:
     framework_seconds: float = 0.0  # inside the framework call, as the worker measured it
 
 
+# A worker whose resident memory has grown past this after a call is ended and started afresh
+# for the next one: a framework's caches (compiled executables per shape, traced functions)
+# only grow over a run of thousands of shapes (benchmarks/RESULTS.md: 2.5 GiB in one worker
+# over the default profile). TCONV_WORKER_RSS_MIB changes it.
+RECYCLE_MIB = float(os.environ.get("TCONV_WORKER_RSS_MIB", "1280"))
+
+
 class Worker:
     """One backend's process."""
 
     def __init__(self, backend: str, python: str = sys.executable,
-                 env: dict[str, str] | None = None, timeout: float = 120.0) -> None:
+                 env: dict[str, str] | None = None, timeout: float = 120.0,
+                 recycle_mib: float = RECYCLE_MIB) -> None:
         self.backend, self.python, self.env, self.timeout = backend, python, env or {}, timeout
+        self.recycle_mib = recycle_mib
         self.group: execnet.Group | None = None
         self.channel = None
         self.starts = 0
+        self.recycled = 0
 
     def _start(self) -> None:
         spec = f"popen//python={self.python}//chdir={ROOT}"
@@ -77,6 +87,9 @@ class Worker:
                                         f"{str(error).strip()[-500:]}",
                              "seconds": time.perf_counter() - start}
         reply["seconds"] = time.perf_counter() - start
+        if reply.get("rss_mib", 0.0) > self.recycle_mib:
+            self.close()   # the answer is in; the next request starts a fresh process
+            self.recycled += 1
         return ("ok" if reply["ok"] else "error"), reply
 
     def call(self, adapter: str, native: dict, x: np.ndarray, w: np.ndarray,

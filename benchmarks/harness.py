@@ -58,7 +58,20 @@ def _label(pid: int) -> str:
         return cmd[:80]
     marks = [f"{k}={env[k]}" for k in ("KERAS_BACKEND", "JAX_ENABLE_X64", "TF_CPP_MIN_LOG_LEVEL")
              if k in env]
-    return "framework worker (execnet)" + (f" {' '.join(marks)}" if marks else "")
+    # execnet sets the worker's environment after the start, so /proc/PID/environ may not
+    # show it: the framework libraries the process has mapped tell which backend it is.
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text(errors="replace")
+    except OSError:
+        maps = ""
+    libraries = [name for name, library in FRAMEWORK_LIBRARIES if library in maps]
+    return ("framework worker (execnet)" + (f" {' '.join(marks)}" if marks else "")
+            + (f" [{'+'.join(libraries)}]" if libraries else ""))
+
+
+FRAMEWORK_LIBRARIES = (("keras", "/keras/"), ("torch", "libtorch_cpu"),
+                       ("tensorflow", "libtensorflow_framework"), ("jax", "jaxlib"),
+                       ("onnxruntime", "onnxruntime_pybind11_state"), ("onnx", "onnx_cpp2py"))
 
 
 class Sampler(threading.Thread):
@@ -80,7 +93,8 @@ class Sampler(threading.Thread):
                         kib = int(line.split()[1])
                         if kib > self.peaks.get(pid, 0):
                             self.peaks[pid] = kib
-                            self.labels.setdefault(pid, _label(pid))
+                            if "[" not in self.labels.get(pid, ""):   # until its framework shows
+                                self.labels[pid] = _label(pid)
             time.sleep(0.2)
 
 

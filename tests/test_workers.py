@@ -86,3 +86,21 @@ def test_a_backend_can_run_from_another_virtual_environment(tmp_path) -> None:
     finally:
         here.close()
         there.close()
+
+
+def test_a_grown_worker_is_recycled_after_its_answer() -> None:
+    """A worker past its memory limit answers, then is ended; the next check starts a fresh
+    one and passes (the limit here is below any Python process's size)."""
+    w = Worker("faults", timeout=30.0, recycle_mib=1.0)
+    try:
+        assert run(w, "none").status == "pass" and w.recycled == 1 and w.channel is None
+        assert run(w, "none").status == "pass" and w.starts == 2 and w.recycled == 2
+    finally:
+        w.close()
+    big = Worker("faults", timeout=30.0)
+    try:
+        run(big, "none")
+        run(big, "none")
+        assert big.recycled == 0 and big.starts == 1
+    finally:
+        big.close()
