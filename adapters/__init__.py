@@ -71,7 +71,6 @@ FRAMEWORK = {"torch": "torch", "tensorflow": "tensorflow", "jax": "jax",
              "keras-tensorflow": "tensorflow", "keras-jax": "jax", "keras-torch": "torch"}
 
 
-
 def thread_environment(threads: int) -> dict[str, str]:
     """The environment that holds a framework worker to ``threads`` compute threads: OpenMP,
     MKL and OpenBLAS (PyTorch, NumPy), TensorFlow's intra- and inter-op pools, and

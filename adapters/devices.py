@@ -21,14 +21,15 @@ build answers with its reason, and its CUDA checks are ``unsupported`` with that
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DEVICES = ("cpu", "cuda", "cuda-strict")
 # Each check device: the worker's device, and whether TF32 is turned off.
 WORKER_DEVICE = {"cpu": "cpu", "cuda": "cuda", "cuda-strict": "cuda"}
 STRICT = frozenset({"cuda-strict"})
-# The check devices that differ only in float32 arithmetic apply to float32 cases only.
-FLOAT32_ONLY = frozenset({"cuda-strict"})
+# The strict devices differ only in float32 arithmetic: they apply to float32 cases only.
+FLOAT32_ONLY = STRICT
 
 ENVIRONMENT: dict[str, dict[str, str]] = {
     "cpu": {"CUDA_VISIBLE_DEVICES": "", "TCONV_DEVICE": "cpu"},
@@ -66,6 +67,12 @@ def resolve(option: str, path: Path = DRIVER) -> tuple[str, ...]:
 def applies(device: str, dtype: str) -> bool:
     """Whether a check device applies to a case of ``dtype``."""
     return device not in FLOAT32_ONLY or dtype == "float32"
+
+
+def worker_device() -> str:
+    """Worker side: the device this worker was started for (``ENVIRONMENT``'s
+    ``TCONV_DEVICE``; "cpu" outside a worker)."""
+    return os.environ.get("TCONV_DEVICE", "cpu")
 
 
 def environment(device: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ import os
 
 import numpy as np
 
+from adapters import devices
 from adapters.base import Adapter, Conventions, Plan, Unsupported
 from cases.case import Case, OutputShape
 from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
@@ -150,16 +151,12 @@ CONVENTIONS = dict(input_layout="N, C_in, *spatial", kernel_layout="C_in, C_out/
 _STRICT = {"strict": False}
 
 
-def _cuda_worker() -> bool:
-    return os.environ.get("TCONV_DEVICE") == "cuda"
-
-
 def _providers() -> list:
     """The session's only provider: the CPU one, or in a CUDA worker the CUDA one (no CPU
     fallback listed: a node the CUDA provider cannot run fails rather than runs elsewhere),
     with ``use_tf32=0`` in a strict check ("use_tf32 ... default value: 1", onnxruntime's
     CUDA Execution Provider documentation)."""
-    if not _cuda_worker():
+    if devices.worker_device() != "cuda":
         return ["CPUExecutionProvider"]
     return [("CUDAExecutionProvider", {"use_tf32": "0"} if _STRICT["strict"] else {})]
 

@@ -5,10 +5,9 @@ translated by ``oracle.rules.pytorch``."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from adapters import devices
 from adapters.base import Adapter, Conventions, Plan, Unsupported
 from cases.case import Case, OutputShape
 from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
@@ -71,17 +70,11 @@ def _torch_dtype(dtype: str):
             "bfloat16": torch.bfloat16}[dtype]
 
 
-def _device() -> str:
-    """The worker's device (``adapters.devices``): a CUDA worker places every tensor on the
-    first CUDA device."""
-    return "cuda" if os.environ.get("TCONV_DEVICE") == "cuda" else "cpu"
-
-
 def _tensor(a: np.ndarray | None, dtype: str):
     import torch
 
     return None if a is None else torch.from_numpy(np.ascontiguousarray(a)).to(
-        device=_device(), dtype=_torch_dtype(dtype))
+        device=devices.worker_device(), dtype=_torch_dtype(dtype))
 
 
 def _numpy(t) -> np.ndarray:
@@ -240,7 +233,7 @@ class Module(Functional):
         cls = getattr(torch.nn, f"ConvTranspose{native['dims']}d")
         module = cls(x.shape[1], w.shape[1] * native["groups"], w.shape[2:],
                      bias=b is not None, **_kwargs(native))
-        module = module.to(device=_device(), dtype=_torch_dtype(dtype))
+        module = module.to(device=devices.worker_device(), dtype=_torch_dtype(dtype))
         with torch.no_grad():
             module.weight.copy_(_tensor(w, dtype))
             if b is not None:

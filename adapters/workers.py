@@ -56,6 +56,7 @@ class Worker:
         self.channel = None
         self.starts = 0
         self.recycled = 0
+        self._cuda: dict[str, dict] = {}   # Adapter.cuda's answers, per entry point
 
     def _start(self) -> None:
         spec = f"popen//python={self.python}//chdir={ROOT}"
@@ -131,13 +132,12 @@ class Worker:
     def cuda(self, adapter: str) -> dict:
         """``Adapter.cuda`` as the framework answers it in this worker, asked once per entry
         point (a worker restarted after a crash is the same build on the same machine)."""
-        answers = self.__dict__.setdefault("_cuda", {})
-        if adapter not in answers:
+        if adapter not in self._cuda:
             status, reply = self.request({"adapter": adapter, "cuda": True})
-            answers[adapter] = reply["cuda"] if status == "ok" else {
+            self._cuda[adapter] = reply["cuda"] if status == "ok" else {
                 "available": False, "detail": f"the CUDA probe failed: {status}: "
                                               f"{reply.get('type', '')} {reply.get('message')}"}
-        return answers[adapter]
+        return self._cuda[adapter]
 
 
 def threads() -> int:

@@ -87,14 +87,24 @@ def _arithmetic(name: str, case: Case, worker, device: str) -> Arithmetic | Chec
                       f"default, {cuda['float32']}: {cuda['setting']}")
 
 
-def forward(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:
-    adapter, plan = _planned(name, case, device=device)
+def _prepared(name: str, case: Case, workers: Workers, device: str, gradients: bool = False):
+    """The adapter, its plan, the worker and the check's arithmetic on ``device``, or the
+    ``unsupported`` check saying why the check cannot run."""
+    adapter, plan = _planned(name, case, gradients, device)
     if isinstance(plan, Check):
         return plan
     worker = workers.get(adapters.backend(name), device)
     arithmetic = _arithmetic(name, case, worker, device)
     if isinstance(arithmetic, Check):
         return arithmetic
+    return adapter, plan, worker, arithmetic
+
+
+def forward(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:
+    prepared = _prepared(name, case, workers, device)
+    if isinstance(prepared, Check):
+        return prepared
+    adapter, plan, worker, arithmetic = prepared
     x, w, b = case.arrays()
     outcome = worker.call(name, plan.native, x, w, b, case.dtype, arithmetic.request)
     start = time.perf_counter()
@@ -105,13 +115,10 @@ def forward(name: str, case: Case, workers: Workers, device: str = "cpu") -> Che
 
 def gradients(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:
     """dx, dw, dbias through the framework's differentiation, for a seeded output gradient."""
-    adapter, plan = _planned(name, case, gradients=True, device=device)
-    if isinstance(plan, Check):
-        return plan
-    worker = workers.get(adapters.backend(name), device)
-    arithmetic = _arithmetic(name, case, worker, device)
-    if isinstance(arithmetic, Check):
-        return arithmetic
+    prepared = _prepared(name, case, workers, device, gradients=True)
+    if isinstance(prepared, Check):
+        return prepared
+    adapter, plan, worker, arithmetic = prepared
     x, w, b = case.arrays()
     shape = (case.batch, case.out_channels, *geometry(
         case.input_size, case.kernel, stride=case.stride, dilation=case.dilation,

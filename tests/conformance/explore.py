@@ -12,13 +12,14 @@ still show the difference.
 
 from __future__ import annotations
 
-import zlib
+from dataclasses import replace
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from adapters.workers import Workers
 from cases.case import Case, OutputShape
+from cases.families import _seed
 from tests.conformance import registry
 from tests.conformance.checks import Check, forward
 
@@ -70,11 +71,14 @@ def cases(draw, dtypes: tuple[str, ...] = ("float32", "float64")) -> Case:
         padding = mode
     bias, batch = draw(st.booleans()), draw(st.integers(1, 2))
     dtype = draw(st.sampled_from(dtypes))
-    case = Case(FAMILY, "", batch, in_channels, out_channels, groups, n, k, s, d, padding,
-                output_padding, bias, dtype)
+    return _named(Case(FAMILY, "", batch, in_channels, out_channels, groups, n, k, s, d,
+                       padding, output_padding, bias, dtype))
+
+
+def _named(case: Case) -> Case:
+    """``case`` with its readable name and the seed the families give that name."""
     label = name(case)
-    return Case(FAMILY, label, batch, in_channels, out_channels, groups, n, k, s, d, padding,
-                output_padding, bias, dtype, seed=zlib.crc32(label.encode()) & 0x7FFFFFFF)
+    return replace(case, name=label, seed=_seed(FAMILY, label))
 
 
 def case_toml(case: Case) -> str:
@@ -111,15 +115,9 @@ def _axis(case: Case, axis: int) -> Case:
         padding = OutputShape((padding.size[axis],))
     elif not isinstance(padding, str):
         padding = (padding[axis],)
-    one = Case(FAMILY, "", case.batch, case.in_channels, case.out_channels, case.groups,
-               (case.input_size[axis],), (case.kernel[axis],), (case.stride[axis],),
-               (case.dilation[axis],), padding, (case.output_padding[axis],), case.bias,
-               case.dtype)
-    label = name(one)
-    return Case(FAMILY, label, one.batch, one.in_channels, one.out_channels, one.groups,
-                one.input_size, one.kernel, one.stride, one.dilation, one.padding,
-                one.output_padding, one.bias, one.dtype,
-                seed=zlib.crc32(label.encode()) & 0x7FFFFFFF)
+    return _named(replace(case, input_size=(case.input_size[axis],), kernel=(case.kernel[axis],),
+                          stride=(case.stride[axis],), dilation=(case.dilation[axis],),
+                          padding=padding, output_padding=(case.output_padding[axis],)))
 
 
 def explore(adapter: str, workers: Workers, known: list[registry.Known], examples: int,

@@ -12,6 +12,7 @@ failure; it only explains one, and it must hold for every case the entry lists
 from __future__ import annotations
 
 import fnmatch
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +66,13 @@ class Known:
     def patterns(self) -> tuple[str, ...]:
         return (self.case,) if isinstance(self.case, str) else self.case
 
+    def concerns(self, adapter: str, device: str) -> bool:
+        """Whether the entry is about this entry point on this check device."""
+        return self.adapter == adapter and (not self.devices or device in self.devices)
+
     def matches(self, adapter: str, case_id: str, device: str = "cpu") -> bool:
-        return (self.adapter == adapter and (not self.devices or device in self.devices)
-                and any(fnmatch.fnmatchcase(case_id, pattern) for pattern in self.patterns))
+        return self.concerns(adapter, device) and any(
+            fnmatch.fnmatchcase(case_id, pattern) for pattern in self.patterns)
 
     def holds(self, case: Case) -> bool:
         """Whether the entry's predicate holds for ``case`` (False without one)."""
@@ -79,20 +84,15 @@ class Known:
 
     def explains(self, adapter: str, case: Case, device: str, status: str) -> bool:
         """Whether this entry explains a ``status`` observed on ``case`` by its predicate."""
-        return (self.adapter == adapter and self.status == status
-                and (not self.devices or device in self.devices) and self.holds(case))
+        return self.status == status and self.concerns(adapter, device) and self.holds(case)
 
     def affects(self, version: str) -> bool:
         return not self.versions or Version(version.split("+")[0]) in SpecifierSet(self.versions)
 
 
-_CODE: dict[str, object] = {}
-
-
+@functools.cache
 def _compiled(where: str):
-    if where not in _CODE:
-        _CODE[where] = compile(where, "<known_issues.toml where>", "eval")
-    return _CODE[where]
+    return compile(where, "<known_issues.toml where>", "eval")
 
 
 def find(known: list[Known], check: str, adapter: str, case: Case, device: str, status: str,
