@@ -26,7 +26,7 @@ $(call STAMP,%): pyproject.toml constraints.txt | $(VENV)/bin/python
 test: $(call STAMP,test) $(call STAMP,frameworks)
 	$(PY) -m ruff check .
 	rm -f $(TEST_RESULTS)
-	$(PY) -m pytest -n auto --dist loadgroup tests --results $(TEST_RESULTS)
+	$(PY) -m pytest -n auto --dist loadgroup tests conformance/suite --results $(TEST_RESULTS)
 	$(TCONV) gate --baseline $(BASELINE) --current $(TEST_RESULTS) --strict
 
 # After a deliberate change of behaviour (a pin bumped, the oracle corrected): a new baseline
@@ -43,7 +43,7 @@ deep: $(call STAMP,test)
 # the cross-framework table and the conventions document in reports/latest/, and the oracle's
 # own report.
 report: $(call STAMP,test) $(call STAMP,frameworks)
-	$(PY) -m reports.oracle_report --out reports/latest
+	$(PY) -m tests.oracle.report --out reports/latest
 	# Exit status 1 means checks found new discrepancies: the reports are still written.
 	$(TCONV) run --profile default --cross -n auto --dist loadgroup -q -rfE || [ $$? -eq 1 ]
 	# The conventions document from fresh probes (the committed one is checked by make test).

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cases.case import Case
+from tconv.cases.case import Case
 
 
 class Unsupported(Exception):
@@ -28,9 +28,13 @@ class Conventions:
     framework: str
     entry_point: str
     input_layout: str            # e.g. "N, C, *spatial"
-    kernel_layout: str           # e.g. "C_in, C_out/groups, *kernel"
+    kernel_layout: str           # e.g. "C_in, C_out/groups, *kernel", with any note
     kernel_flipped: bool         # relative to the scatter definition
     padding_vocabulary: str      # the oracle.rules module that translates its padding
+    # The kernel's axes as the entry point takes them, from KERNEL_AXES: the porting table's
+    # weight conversion is computed from these, never parsed from the prose above.
+    kernel_axes: tuple[str, ...] = ("C_in", "C_out/groups", "*kernel")
+    bias: str = ""               # how bias is added, in words (the conventions document)
     dims: tuple[int, ...] = (1, 2, 3)
     groups: bool = True
     dilation: bool = True
@@ -39,6 +43,73 @@ class Conventions:
     dtypes: tuple[str, ...] = ("float32", "float64")
     gradients: bool = False      # dx, dw, dbias through the framework's own differentiation
     devices: tuple[str, ...] = ("cpu", "cuda")   # worker devices (adapters.devices)
+
+
+# The names a kernel axis may have (``Conventions.kernel_axes``): the input channels, the
+# output channels (per group or all), and the spatial axes in order.
+KERNEL_AXES = ("C_in", "C_in/groups", "C_out", "C_out/groups", "*kernel")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One kind of worker process: the module whose presence says it is installed, the
+    environment it starts with, its framework's persistent compilation caches (values may
+    hold ``{cache}``, the cache folder) and the packages (``Framework.package``) whose
+    version changes what it computes (the upgrade comparison runs it for each)."""
+
+    name: str
+    module: str
+    environment: dict[str, str] = field(default_factory=dict)
+    caches: dict[str, str] = field(default_factory=dict)
+    packages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Nominal:
+    """A configuration as the framework's users spell it, for the porting table: ``padding``
+    in the case-file syntax (``"SAME"``, ``"VALID"`` or one ``(begin, end)`` pair, used on both
+    axes of a 2-D ``n x n`` input), run by ``entry_point``; ``canonical`` is its window by the
+    framework's rule module."""
+
+    key: str
+    spelling: str
+    entry_point: str
+    padding: str | tuple[int, int]
+    canonical: tuple[int, int, int]
+    n: int = 4
+    k: int = 3
+    s: int = 2
+    output_padding: int = 0
+
+
+@dataclass(frozen=True)
+class Porting:
+    """How a framework takes part in the porting table: its column's label, the entry point
+    that stands for it, and its own representative configurations."""
+
+    label: str
+    entry_point: str
+    nominals: tuple[Nominal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Framework:
+    """Everything the rest of tconv needs to know about one framework, declared as data by its
+    adapter module (``FRAMEWORKS``) and registered by one line in ``adapters/__init__.py``.
+
+    ``package``: the name ``tconv upgrade`` takes; ``distributions``: what is installed at
+    one version together (the first one's version is the framework's); ``entry_points``:
+    each adapter class with the backend it runs in; ``native_keys``: the native parameters
+    that spell the padding (the conventions document quotes them)."""
+
+    name: str
+    package: str
+    distributions: tuple[str, ...]
+    backends: tuple[Backend, ...]
+    entry_points: tuple[tuple[type, str], ...]
+    native_keys: tuple[str, ...] = ()
+    porting: Porting | None = None
+    testing: bool = False        # test-only: runs only when named in --adapters
 
 
 @dataclass(frozen=True)
@@ -81,7 +152,7 @@ class Adapter(ABC):
         raise Unsupported(f"{self.conventions.entry_point}: gradients are not checked")
 
     def script(self, plan: Plan) -> str:
-        """The native call as standalone Python lines, for reproducers (``reports.reproducer``):
+        """The native call as standalone Python lines, for reproducers (``conformance.reproducer``):
         they read ``x``, ``w``, ``b`` (NumPy, canonical layouts; ``b`` may be None) and ``dtype``
         (the case's dtype name), convert to the native layouts, make the call with the plan's
         native parameters, add bias the adapter's way, and leave ``y``: the output in the

@@ -18,8 +18,15 @@ import time
 
 import numpy as np
 
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from cases.case import Case
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Plan,
+    Unsupported,
+)
+from tconv.cases.case import Case
 
 FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift",
           "swap")
@@ -62,7 +69,7 @@ class Faults(Adapter):
         return Plan(self.name, case.id, native, canonical)
 
     def run(self, native, x, w, b, dtype):
-        from oracle import conv_transpose
+        from tconv.oracle import conv_transpose
 
         fault = native["fault"]
         if fault == "abort":
@@ -107,3 +114,10 @@ class Swapped(Faults):
 
     def _fault(self, case: Case) -> str:
         return "swap"
+
+
+# Test-only (tests/test_workers.py, tests/test_faults_run.py): runs only when named.
+FRAMEWORKS = (Framework(
+    name="faults", package="faults", distributions=("numpy",),
+    backends=(Backend("faults", "numpy"),),
+    entry_points=((Faults, "faults"), (Swapped, "faults")), testing=True),)

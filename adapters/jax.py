@@ -51,14 +51,24 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+from dataclasses import astuple
 from typing import Any
 
 import numpy as np
 
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from cases.case import Case, OutputShape
-from oracle.rules import Axis, Canonical, NotExpressible
-from oracle.rules import jax as rules
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Nominal,
+    Plan,
+    Porting,
+    Unsupported,
+)
+from tconv.cases.case import Case, OutputShape
+from tconv.oracle.rules import Axis, Canonical, NotExpressible
+from tconv.oracle.rules import jax as rules
 
 SPATIAL = {1: "H", 2: "HW", 3: "DHW"}
 NO_GROUPS = ("lax.conv_transpose has no feature_group_count (groups): only "
@@ -233,7 +243,7 @@ def _bias_source(native: dict) -> str:
 
 
 CONVENTIONS = dict(framework="jax", input_layout="N, C_in, *spatial",
-                   padding_vocabulary="jax",
+                   padding_vocabulary="jax", bias="`y + b` broadcast (lax has no bias)",
                    dtypes=("float32", "float64", "float16", "bfloat16"))
 
 
@@ -247,7 +257,7 @@ class ConvTranspose(Adapter):
     conventions = Conventions(
         entry_point="jax.lax.conv_transpose(transpose_kernel=True)",
         kernel_layout="C_in, C_out, *kernel (rhs spec 'OI' + spatial: transpose_kernel swaps "
-                      "the O and I axes)",
+                      "the O and I axes)", kernel_axes=("C_in", "C_out", "*kernel"),
         kernel_flipped=rules.kernel_flipped(True), groups=False,
         padding_modes=rules.MODES, gradients=True, **CONVENTIONS)
 
@@ -382,6 +392,7 @@ class ConvTransposeFlipped(ConvTranspose):
     conventions = Conventions(
         entry_point="jax.lax.conv_transpose(transpose_kernel=False)",
         kernel_layout="C_in, C_out, *kernel (rhs spec 'IO' + spatial)",
+        kernel_axes=("C_in", "C_out", "*kernel"),
         kernel_flipped=rules.kernel_flipped(False), groups=False,
         padding_modes=rules.MODES, gradients=True, **CONVENTIONS)
 
@@ -407,6 +418,7 @@ class Jit(ConvTranspose):
     conventions = Conventions(
         entry_point="jax.jit(jax.lax.conv_transpose(transpose_kernel=True))",
         kernel_layout=ConvTranspose.conventions.kernel_layout,
+        kernel_axes=ConvTranspose.conventions.kernel_axes,
         kernel_flipped=rules.kernel_flipped(True), groups=False,
         padding_modes=rules.MODES, gradients=True, **CONVENTIONS)
     _jitted: dict = {}
@@ -436,6 +448,7 @@ class ConvGeneralDilated(Adapter):
         entry_point="jax.lax.conv_general_dilated(lhs_dilation=stride)",
         kernel_layout="C_out, C_in/groups, *kernel (OIHW; regrouped from the canonical "
                       "C_in, C_out/groups, *kernel)",
+        kernel_axes=("C_out", "C_in/groups", "*kernel"),
         # padding_modes stays empty: conv_general_dilated's own strings are the forward conv's;
         # SAME/VALID cases run with the pairs conv_transpose would use (rules.transpose_padding).
         kernel_flipped=rules.kernel_flipped(False), **CONVENTIONS)
@@ -504,3 +517,23 @@ class ConvGeneralDilated(Adapter):
 
     def precision(self, strict: bool) -> None:
         set_precision(strict)
+
+
+# JAX's persistent compilation cache (keyed by the program, jax/jaxlib versions and flags),
+# for every compilation however quick: a run is thousands of small ones.
+COMPILE_CACHE = {"JAX_COMPILATION_CACHE_DIR": "{cache}/jax",
+                 "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                 "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+# float64 cases need x64; a CPU worker stays on the CPU (a CUDA worker sets its own platform).
+ENVIRONMENT = {"JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"}
+
+FRAMEWORKS = (Framework(
+    name="JAX", package="jax", distributions=("jax", "jaxlib"),
+    backends=(Backend("jax", "jax", ENVIRONMENT, COMPILE_CACHE, packages=("jax",)),),
+    entry_points=tuple((cls, "jax") for cls in (ConvTranspose, ConvTransposeFlipped,
+                                                ConvGeneralDilated, Jit)),
+    native_keys=("padding",),
+    porting=Porting("JAX", "jax.conv_transpose", (
+        Nominal("jax-same-k4-s2", "padding='SAME', k=4, s=2", "jax.conv_transpose", "SAME",
+                astuple(rules.conv_transpose(Axis(4, 4, 2), "SAME")), k=4),)),
+),)

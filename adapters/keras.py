@@ -49,13 +49,27 @@ Conventions (Keras 3.15.1; the documented rule is encoded in ``oracle.rules.kera
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from adapters.tensorflow import channels_first_axes, channels_last_axes, filter_axes
-from cases.case import Case, OutputShape
-from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
-from oracle.rules import keras as rules
+from tconv.adapters import jax as jax_adapter
+from tconv.adapters import pytorch as pytorch_adapter
+from tconv.adapters import tensorflow as tensorflow_adapter
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Nominal,
+    Plan,
+    Porting,
+    Unsupported,
+)
+from tconv.adapters.tensorflow import channels_first_axes, channels_last_axes, filter_axes
+from tconv.cases.case import Case, OutputShape
+from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import keras as rules
 
 # Keras' padding strings, tried in the order ``rules.express`` tries them.
 MODES = ("valid", "same")
@@ -65,9 +79,12 @@ DATA_FORMAT = {"tensorflow": "channels_last", "jax": "channels_first",
                "torch": "channels_first"}
 
 
-def make_conventions(entry_point: str, backend: str) -> Conventions:
+def make_conventions(entry_point: str, backend: str, layer: bool) -> Conventions:
     channels_first = DATA_FORMAT.get(backend, "channels_first") == "channels_first"
     return Conventions(
+        kernel_axes=("*kernel", "C_out", "C_in"),
+        bias=("the layer's own bias (`use_bias`)" if layer else
+              "`keras.ops.add(y, b)` (the op has no bias)"),
         framework=f"keras-{backend}" if backend else "keras", entry_point=entry_point,
         input_layout="N, C_in, *spatial" if channels_first else "N, *spatial, C_in",
         kernel_layout="*kernel, C_out, C_in", kernel_flipped=False, padding_vocabulary="keras",
@@ -168,12 +185,9 @@ def _inexpressible(axes_: list[Axis], want: list[Canonical], layer: bool) -> str
 
 def _backend_adapter():
     """The tconv adapter module of the framework Keras runs on here."""
-    import importlib
-
     import keras
 
-    return importlib.import_module({"tensorflow": "adapters.tensorflow", "jax": "adapters.jax",
-                                    "torch": "adapters.pytorch"}[keras.backend.backend()])
+    return _BACKEND_FRAMEWORKS[keras.backend.backend()]
 
 
 class KerasOps(Adapter):
@@ -183,7 +197,7 @@ class KerasOps(Adapter):
     backend = ""
     layer = False
     entry_point = "keras.ops.conv_transpose"
-    conventions = make_conventions(entry_point, backend)
+    conventions = make_conventions(entry_point, backend, False)
 
     @property
     def data_format(self) -> str:
@@ -337,7 +351,7 @@ class KerasLayer(KerasOps):
     name = "keras.layer"
     layer = True
     entry_point = "keras.layers.ConvNDTranspose"
-    conventions = make_conventions(entry_point, "")
+    conventions = make_conventions(entry_point, "", True)
 
     def source(self, plan: Plan) -> str:
         n = plan.native
@@ -379,29 +393,55 @@ class KerasLayer(KerasOps):
 # One registry name per backend; the class is the same, the backend is checked when it runs.
 class KerasOpsTensorflow(KerasOps):
     name, backend = "keras-tensorflow.ops", "tensorflow"
-    conventions = make_conventions(KerasOps.entry_point, backend)
+    conventions = make_conventions(KerasOps.entry_point, backend, False)
 
 
 class KerasOpsJax(KerasOps):
     name, backend = "keras-jax.ops", "jax"
-    conventions = make_conventions(KerasOps.entry_point, backend)
+    conventions = make_conventions(KerasOps.entry_point, backend, False)
 
 
 class KerasOpsTorch(KerasOps):
     name, backend = "keras-torch.ops", "torch"
-    conventions = make_conventions(KerasOps.entry_point, backend)
+    conventions = make_conventions(KerasOps.entry_point, backend, False)
 
 
 class KerasLayerTensorflow(KerasLayer):
     name, backend = "keras-tensorflow.layer", "tensorflow"
-    conventions = make_conventions(KerasLayer.entry_point, backend)
+    conventions = make_conventions(KerasLayer.entry_point, backend, True)
 
 
 class KerasLayerJax(KerasLayer):
     name, backend = "keras-jax.layer", "jax"
-    conventions = make_conventions(KerasLayer.entry_point, backend)
+    conventions = make_conventions(KerasLayer.entry_point, backend, True)
 
 
 class KerasLayerTorch(KerasLayer):
     name, backend = "keras-torch.layer", "torch"
-    conventions = make_conventions(KerasLayer.entry_point, backend)
+    conventions = make_conventions(KerasLayer.entry_point, backend, True)
+
+
+# One worker backend per Keras backend, each with its framework's environment and cache.
+_BACKEND_FRAMEWORKS = {"tensorflow": tensorflow_adapter, "jax": jax_adapter,
+                       "torch": pytorch_adapter}
+
+
+def _backend(name: str) -> Backend:
+    module = _BACKEND_FRAMEWORKS[name]
+    return Backend(f"keras-{name}", "keras",
+                   {"KERAS_BACKEND": name, **getattr(module, "ENVIRONMENT", {})},
+                   module.COMPILE_CACHE, packages=("keras", name))
+
+
+FRAMEWORKS = (Framework(
+    name="Keras 3", package="keras", distributions=("keras",),
+    backends=tuple(_backend(name) for name in _BACKEND_FRAMEWORKS),
+    entry_points=tuple((cls, f"keras-{cls.backend}") for cls in (
+        KerasOpsTensorflow, KerasOpsJax, KerasOpsTorch, KerasLayerTensorflow, KerasLayerJax,
+        KerasLayerTorch)),
+    native_keys=("padding", "output_padding"),
+    porting=Porting("Keras 3", "keras-jax.layer", (
+        Nominal("keras-valid-k1-s2", "padding='valid', k=1, s=2 (output_padding=None)",
+                "keras-jax.layer", "VALID", astuple(rules.padding(Axis(4, 1, 2), "valid", None)),
+                k=1),)),
+),)

@@ -29,14 +29,24 @@ Sources:
 from __future__ import annotations
 
 import os
+from dataclasses import astuple
 
 import numpy as np
 
-from adapters import devices
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from cases.case import Case, OutputShape
-from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
-from oracle.rules import onnx as rules
+from tconv.adapters import devices
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Nominal,
+    Plan,
+    Porting,
+    Unsupported,
+)
+from tconv.cases.case import Case, OutputShape
+from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import onnx as rules
 
 OPSET = 22  # ConvTranspose's newest version; opset 22 pairs with IR version 10 (onnx 1.17)
 IR_VERSION = 10
@@ -143,6 +153,8 @@ def _feeds(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: str) -> di
 
 
 CONVENTIONS = dict(input_layout="N, C_in, *spatial", kernel_layout="C_in, C_out/groups, *kernel",
+                   kernel_axes=("C_in", "C_out/groups", "*kernel"),
+                   bias="the node's third input `B`",
                    kernel_flipped=False, padding_vocabulary="onnx", dims=(1, 2, 3),
                    padding_modes=("SAME", "VALID"), output_shape=True)
 
@@ -366,3 +378,25 @@ class ReferenceSameLower(Reference):
                               dtypes=("float32", "float64", "float16", "bfloat16"),
                               devices=("cpu",), **CONVENTIONS)
     same = "SAME_LOWER"
+
+
+NATIVE_KEYS = ("auto_pad", "pads", "output_padding", "output_shape")
+
+FRAMEWORKS = (
+    Framework(
+        name="ONNX Runtime", package="onnxruntime", distributions=("onnxruntime",),
+        backends=(Backend("onnxruntime", "onnxruntime", packages=("onnxruntime",)),),
+        entry_points=((OnnxRuntime, "onnxruntime"), (OnnxRuntimeSameLower, "onnxruntime")),
+        native_keys=NATIVE_KEYS,
+        porting=Porting("ONNX", "onnxruntime", (
+            Nominal("onnx-same-lower-k3-s2", "auto_pad='SAME_LOWER', k=3, s=2",
+                    "onnxruntime.same_lower", "SAME",
+                    astuple(rules.conv_transpose(Axis(4, 3, 2), "SAME_LOWER"))),
+            Nominal("onnx-valid-k1-s2", "auto_pad='VALID', k=1, s=2", "onnxruntime", "VALID",
+                    astuple(rules.conv_transpose(Axis(4, 1, 2), "VALID")), k=1)))),
+    Framework(
+        name="ONNX reference evaluator", package="onnx", distributions=("onnx",),
+        backends=(Backend("onnx-reference", "onnx", packages=("onnx",)),),
+        entry_points=((Reference, "onnx-reference"), (ReferenceSameLower, "onnx-reference")),
+        native_keys=NATIVE_KEYS),
+)

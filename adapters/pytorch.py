@@ -5,13 +5,24 @@ translated by ``oracle.rules.pytorch``."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 
-from adapters import devices
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from cases.case import Case, OutputShape
-from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
-from oracle.rules import pytorch as rules
+from tconv.adapters import devices
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Nominal,
+    Plan,
+    Porting,
+    Unsupported,
+)
+from tconv.cases.case import Case, OutputShape
+from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import pytorch as rules
 
 NO_STRINGS = ("PyTorch's transposed convolutions take no padding strings "
               "(pytorch/pytorch#95123)")
@@ -115,7 +126,8 @@ def set_precision(strict: bool) -> None:
 
 CONVENTIONS = dict(framework="torch", input_layout="N, C_in, *spatial",
                    kernel_layout="C_in, C_out/groups, *kernel", kernel_flipped=False,
-                   padding_vocabulary="pytorch",
+                   padding_vocabulary="pytorch", kernel_axes=("C_in", "C_out/groups", "*kernel"),
+                   bias="the `bias` argument",
                    dtypes=("float32", "float64", "float16", "bfloat16"))
 
 
@@ -207,7 +219,7 @@ class Functional(Adapter):
 class Module(Functional):
     name = "torch.module"
     conventions = Conventions(entry_point="torch.nn.ConvTransposeNd", output_shape=True,
-                              **CONVENTIONS)
+                              **{**CONVENTIONS, "bias": "the module's `bias` parameter"})
 
     def plan(self, case: Case) -> Plan:
         if not isinstance(case.padding, OutputShape):
@@ -343,3 +355,17 @@ class Compiled(Functional):
 
     def source(self, plan):
         return "torch.compile(" + super().source(plan).replace("(x, w, b,", ")(x, w, b,", 1)
+
+
+# TorchInductor's persistent cache (keyed by the graph and torch's version).
+COMPILE_CACHE = {"TORCHINDUCTOR_CACHE_DIR": "{cache}/inductor"}
+
+FRAMEWORKS = (Framework(
+    name="PyTorch", package="torch", distributions=("torch",),
+    backends=(Backend("torch", "torch", caches=COMPILE_CACHE, packages=("torch",)),),
+    entry_points=tuple((cls, "torch") for cls in (Functional, Module, ChannelsLast, Compiled)),
+    native_keys=("padding", "output_padding", "output_size"),
+    porting=Porting("PyTorch", "torch.functional", (
+        Nominal("torch-pad1-op1-k3-s2", "padding=1, output_padding=1, k=3, s=2",
+                "torch.functional", (1, 1), astuple(rules.padding(1, 1)), output_padding=1),)),
+),)

@@ -35,12 +35,10 @@ def resident_mib() -> float:
 
 
 def serve(channel) -> None:
-    import os
     import sys
     import time
 
-    sys.path.insert(0, os.getcwd())
-    from adapters import load
+    from tconv.adapters import load
 
     adapters = {}
     for request in channel:

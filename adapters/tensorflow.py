@@ -33,12 +33,23 @@ Sources (TF 2.21, ``tensorflow/python/ops/nn_ops.py``, and the API docs):
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 
-from adapters.base import Adapter, Conventions, Plan, Unsupported
-from cases.case import Case, OutputShape
-from oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
-from oracle.rules import tensorflow as rules
+from tconv.adapters.base import (
+    Adapter,
+    Backend,
+    Conventions,
+    Framework,
+    Nominal,
+    Plan,
+    Porting,
+    Unsupported,
+)
+from tconv.cases.case import Case, OutputShape
+from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import tensorflow as rules
 
 FORMATS = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
@@ -212,6 +223,8 @@ def canonical_filter_axes(dims: int) -> tuple[int, ...]:
 
 CONVENTIONS = dict(framework="tensorflow", input_layout="N, *spatial, C_in",
                    kernel_layout="*kernel, C_out, C_in", kernel_flipped=False,
+                   kernel_axes=("*kernel", "C_out", "C_in"),
+                   bias="`tf.nn.bias_add(y, b)` (no bias argument)",
                    padding_vocabulary="tensorflow", groups=False, dilation=True,
                    padding_modes=("SAME", "VALID"), output_shape=True,
                    dtypes=("float32", "float64", "float16", "bfloat16"))
@@ -427,3 +440,21 @@ class NCHW(NN):
                   "output_shape": (case.batch, case.out_channels, *sizes),
                   "strides": (1, 1, *case.stride), "dilations": (1, 1, *case.dilation)}
         return Plan(self.name, plan.case_id, native, plan.canonical, plan.violation)
+
+
+# TF XLA's persisted executables (tf.function(jit_compile=True)).
+COMPILE_CACHE = {"TF_XLA_FLAGS": "--tf_xla_persistent_cache_directory={cache}/tf-xla"}
+# TensorFlow's C++ log: warnings and errors only on the worker's stderr.
+ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+
+FRAMEWORKS = (Framework(
+    name="TensorFlow", package="tensorflow", distributions=("tensorflow-cpu",),
+    backends=(Backend("tensorflow", "tensorflow", ENVIRONMENT, COMPILE_CACHE,
+                      packages=("tensorflow",)),),
+    entry_points=tuple((cls, "tensorflow") for cls in (NN, NCHW, Jit)),
+    native_keys=("function", "padding", "explicit", "output_shape"),
+    porting=Porting("TensorFlow", "tf.nn.conv_transpose", tuple(
+        Nominal(f"tf-same-k{k}-s2", f"padding='SAME', k={k}, s=2", "tf.nn.conv_transpose",
+                "SAME", astuple(rules.output_shape(Axis(4, k, 2), "SAME", 8)), k=k)
+        for k in (4, 3))),
+),)

@@ -12,15 +12,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import execnet
 import numpy as np
 
-import adapters
-from adapters import devices, remote
-
-ROOT = Path(__file__).resolve().parent.parent
+from tconv import adapters
+from tconv.adapters import devices, remote
 
 
 @dataclass
@@ -59,7 +56,7 @@ class Worker:
         self._cuda: dict[str, dict] = {}   # Adapter.cuda's answers, per entry point
 
     def _start(self) -> None:
-        spec = f"popen//python={self.python}//chdir={ROOT}"
+        spec = f"popen//python={self.python}"
         spec += "".join(f"//env:{k}={v}" for k, v in self.env.items())
         self.group = execnet.Group()
         gateway = self.group.makegateway(spec)

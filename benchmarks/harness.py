@@ -15,8 +15,8 @@ prints, from the run's own results (``timing`` of each check) and a sampler of t
 - peak RSS per process of the tree (each framework worker, the controller, the xdist workers),
   read from /proc while the run goes;
 - with ``--repeat-warm``, a second run of the first worker count with the same caches (the
-  frameworks' persistent compilation caches, ``adapters.COMPILE_CACHES``, in a fresh directory
-  for the first run) against the first.
+  frameworks' persistent compilation caches, which each adapter declares for its backends,
+  in a fresh directory for the first run) against the first.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class Sampler(threading.Thread):
 
 def run(profile: str, workers: int, out: Path, env: dict) -> dict:
     start = time.perf_counter()
-    job = subprocess.Popen([sys.executable, "-m", "reports.cli", "run", "--out", str(out),
+    job = subprocess.Popen([sys.executable, "-m", "tconv.reports.cli", "run", "--out", str(out),
                             "--profile", profile, "-n", str(workers), "-p", "no:cacheprovider",
                             "-q"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
@@ -124,8 +124,8 @@ def run(profile: str, workers: int, out: Path, env: dict) -> dict:
 
 def planning_seconds(profile: str) -> float:
     """Case generation and planning of every check, as the controller does them."""
-    import adapters
-    from cases.families import profile as cases
+    from tconv import adapters
+    from tconv.cases.families import profile as cases
 
     start = time.perf_counter()
     chosen = cases(profile)
@@ -141,7 +141,7 @@ def planning_seconds(profile: str) -> float:
 
 
 def report_seconds(out: Path) -> float:
-    from reports import build
+    from tconv.reports import build
 
     start = time.perf_counter()
     build.write([out / "results.jsonl"], out / "rebuilt", ["benchmark"])
@@ -155,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-warm", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        # The frameworks' compilation caches (adapters.COMPILE_CACHES) start empty here: the
-        # first run is cold, the --repeat-warm one finds what it left.
+        # The frameworks' compilation caches (declared per backend by the adapters) start
+        # empty here: the first run is cold, the --repeat-warm one finds what it left.
         env = {**os.environ, "TCONV_CACHE_DIR": str(Path(tmp) / "cache")}
         runs = []
         for i, n in enumerate(args.workers):

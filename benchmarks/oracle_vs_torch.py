@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from oracle import conv_transpose, conv_transpose_grad, error_bound
+from tconv.oracle import conv_transpose, conv_transpose_grad, error_bound
 
 
 @dataclass(frozen=True)

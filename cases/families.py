@@ -33,8 +33,8 @@ from itertools import combinations, product
 
 import numpy as np
 
-from cases.case import DTYPES, Case, OutputShape
-from cases.literature import VECTORS, Vector
+from tconv.cases.case import DTYPES, Case, OutputShape
+from tconv.cases.literature import VECTORS, Vector
 
 __all__ = [
     "ALL_FAMILIES",
@@ -233,7 +233,7 @@ def edge() -> tuple[Case, ...]:
         _case(e, "valid-k2-s3-2d", n=(3, 2), k=2, s=3, pad="VALID"),
         # SAME with output_padding on one axis and an even kernel on the other: Keras's own
         # output length there is (n-1)*s + k%2 + op; found by the full profile's exploration
-        # (tests/conformance/explore.py), shrunk from a random case
+        # (conformance/explore.py), shrunk from a random case
         _case(e, "same-op1-even-k-2d", n=(3, 3), k=(3, 2), s=(2, 1), op=(1, 0), pad="SAME"),
         # a kernel longer than the input on one axis, a stride on the other: XLA's CPU compiler
         # aborts (found by the exploration, like the case above)

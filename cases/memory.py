@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from cases.case import Case, OutputShape
+from tconv.cases.case import Case, OutputShape
 
 MIB = 2**20
 FLOAT64 = 8
@@ -23,7 +23,7 @@ FRAMEWORK_ITEMSIZE = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2}
 # tracemalloc on the zoo's largest weight (pix2pix 1024 -> 512): 8 alive at the peak.
 INPUT_COPIES = 10
 # The same for the output: the oracle's output, |x|*|w| and the bound with its temporaries,
-# the framework's answer in float64 and the comparison's error and units (tests/conformance/
+# the framework's answer in float64 and the comparison's error and units (conformance/
 # judge.py compare); in the gradient check dy and |dy|.
 OUTPUT_COPIES = 12
 # The per-tap products (oracle/taps.py scatter) or gathered columns and their reshaped copy

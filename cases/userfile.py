@@ -30,8 +30,10 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator
 
-from cases.case import DTYPES, LAYOUTS, Case, OutputShape, Padding
-from cases.families import _seed  # the built-in families' seeding, so user seeds match in kind
+from tconv.cases.case import DTYPES, LAYOUTS, Case, OutputShape, Padding
+from tconv.cases.families import (
+    _seed,  # the built-in families' seeding, so user seeds match in kind
+)
 
 __all__ = ["FAMILY", "SCHEMA_PATH", "CaseFileError", "load", "schema"]
 

@@ -13,10 +13,10 @@ Each framework's padding vocabulary, translated to the canonical ``(begin, end,
 output_padding)``, lives in ``oracle.rules``.
 """
 
-from oracle.bounds import error_bound, gradient_bounds, unit_roundoff
-from oracle.forward import conv
-from oracle.gradients import Gradients, conv_transpose_grad
-from oracle.transpose import Geometry, conv_transpose, geometry
+from tconv.oracle.bounds import error_bound, gradient_bounds, unit_roundoff
+from tconv.oracle.forward import conv
+from tconv.oracle.gradients import Gradients, conv_transpose_grad
+from tconv.oracle.transpose import Geometry, conv_transpose, geometry
 
 __all__ = [
     "Geometry",

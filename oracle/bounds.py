@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from oracle import taps
-from oracle._args import IntOrTuple, Padding, operands
-from oracle.gradients import Gradients, conv_transpose_grad
-from oracle.transpose import geometry
+from tconv.oracle import taps
+from tconv.oracle._args import IntOrTuple, Padding, operands
+from tconv.oracle.gradients import Gradients, conv_transpose_grad
+from tconv.oracle.transpose import geometry
 
 # Unit roundoff u = 2**-p (p: significand bits with the hidden bit) and half the smallest
 # subnormal, per format. TF32 keeps float32's exponent and float16's 10 stored bits.

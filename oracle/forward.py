@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracle import taps
-from oracle._args import IntOrTuple, Padding, operands, padding_pairs, per_dim
+from tconv.oracle import taps
+from tconv.oracle._args import IntOrTuple, Padding, operands, padding_pairs, per_dim
 
 
 def conv_output_size(padded: int, kernel: int, stride: int, dilation: int) -> int:

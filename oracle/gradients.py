@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from oracle import taps
-from oracle._args import IntOrTuple, Padding, as_float64, operands
-from oracle.transpose import geometry
+from tconv.oracle import taps
+from tconv.oracle._args import IntOrTuple, Padding, as_float64, operands
+from tconv.oracle.transpose import geometry
 
 
 class Gradients(NamedTuple):

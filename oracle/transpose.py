@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle import taps
-from oracle._args import IntOrTuple, Padding, operands, padding_pairs, per_dim
+from tconv.oracle import taps
+from tconv.oracle._args import IntOrTuple, Padding, operands, padding_pairs, per_dim
 
 
 @dataclass(frozen=True)

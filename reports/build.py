@@ -1,6 +1,9 @@
 """Every report of a run, built from its ``results.jsonl`` lines alone: ``report.json`` (the
 whole run, schema ``reports/schema/report.schema.json``), ``report.md`` (a pull-request
-summary) and ``report.html`` (one self-contained page).
+summary) and ``report.html`` (one self-contained page). The lines carry what the reports
+show (each check's conventions, registry entry, reproducer and framework version), so a
+report of lines written on another machine or by another version of tconv shows what that
+run saw, never this checkout's current code.
 
 A partial run's results build the same reports: a line cut short by a killed run is skipped and
 counted in ``sources``. The document's only volatile fields are ``generated_at`` and each
@@ -14,56 +17,44 @@ import collections
 import datetime
 import json
 import platform
-import sys
-from dataclasses import asdict
 from pathlib import Path
 
-import adapters
-from reports import results
+from tconv.conformance import results
+from tconv.conformance.status import STATUSES
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = Path(__file__).with_name("schema") / "report.schema.json"
 VERSION = "0.1.0"
 
 
-def _registry():
-    """The registry of known discrepancies lives beside the conformance run (tests/)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.conformance import registry
-
-    return registry
-
-
-def capabilities() -> list[dict]:
-    """Every registered entry point's conventions, as declared (``adapters.Conventions``)."""
-    rows = []
-    for name in adapters.REGISTRY:
-        conventions = asdict(adapters.load(name).conventions)
-        rows.append({"adapter": name, "backend": adapters.backend(name),
-                     **{key: list(value) if isinstance(value, tuple) else value
-                        for key, value in conventions.items()}})
-    return rows
+def capabilities(rows: list[dict]) -> list[dict]:
+    """Every entry point's conventions as its checks recorded them (``conventions``: what the
+    run's tconv declared), with the framework versions they were recorded with; an entry
+    point appears once per distinct declaration (merged runs of two tconv versions may
+    differ)."""
+    found: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        conventions = row.get("conventions")
+        if not conventions:
+            continue
+        key = (row["adapter"], json.dumps(conventions, sort_keys=True))
+        entry = found.setdefault(key, {"adapter": row["adapter"], "backend": row["backend"],
+                                       "framework_versions": [], **conventions})
+        version = row.get("framework_version")
+        if version and version not in entry["framework_versions"]:
+            entry["framework_versions"] = sorted([*entry["framework_versions"], version])
+    return [found[key] for key in sorted(found)]
 
 
 def known_issues(rows: list[dict]) -> list[dict]:
-    """The registry's entries, each with the number of checks of this run it matched."""
-    entries = []
-    for entry in _registry().load():
-        matched = sum(1 for r in rows if r["check"] == entry.check
-                      and entry.matches(r["adapter"], r["case_id"])
-                      and r["known_issue"] == entry.evidence)
-        entries.append({"adapter": entry.adapter, "case": list(entry.patterns),
-                        "check": entry.check, "status": entry.status,
-                        "versions": entry.versions, "evidence": entry.evidence,
-                        "matched": matched})
-    return entries
-
-
-def _reproducers(rows: list[dict]) -> list[dict]:
-    from reports.reproducer import reproducer
-
-    return [{**row, "reproducer": reproducer(row)} for row in rows]
+    """The registry entries the checks recorded as matched (``known_entry``), each with the
+    file it came from and the number of checks of this run it matched."""
+    entries: dict[str, dict] = {}
+    for row in rows:
+        entry = row.get("known_entry")
+        if entry:
+            key = json.dumps(entry, sort_keys=True)
+            entries.setdefault(key, {**entry, "matched": 0})["matched"] += 1
+    return [entries[key] for key in sorted(entries)]
 
 
 def document(rows: list[dict], sources: list[dict], command: list[str],
@@ -85,10 +76,10 @@ def document(rows: list[dict], sources: list[dict], command: list[str],
                         "frameworks": {k: sorted(v) for k, v in sorted(frameworks.items())}},
         "sources": sources,
         "summary": {"checks": len(rows), "entry_points": len({r["adapter"] for r in rows}),
-                    "statuses": {s: counts[s] for s in results.STATUSES if counts[s]}},
-        "checks": _reproducers(rows),
+                    "statuses": {s: counts[s] for s in STATUSES if counts[s]}},
+        "checks": [{**row, "reproducer": row.get("reproducer")} for row in rows],
         "cross_framework": cross or [],
-        "capabilities": capabilities(),
+        "capabilities": capabilities(rows),
         "known_issues": known_issues(rows),
     }
 
@@ -116,7 +107,7 @@ def load(paths: list[Path]) -> tuple[list[dict], list[dict]]:
 def write(paths: list[Path], out: Path, command: list[str],
           cross: Path | None = None) -> dict:
     """Build and write report.json, report.md and report.html into ``out``."""
-    from reports import html, summary
+    from tconv.reports import html, summary
 
     rows, sources = load(paths)
     cross_rows = json.loads(cross.read_text()) if cross and cross.is_file() else []

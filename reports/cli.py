@@ -14,13 +14,11 @@ Wrong usage is one line on stderr and exit status 2; so is a missing or malforme
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LATEST = ROOT / "reports" / "latest"
+from tconv.reports.paths import LATEST, SUITE
 
 
 class UsageError(Exception):
@@ -43,7 +41,7 @@ def _existing(paths: list[Path]) -> list[Path]:
 
 
 def _build(paths: list[Path], out: Path, command: list[str], cross: Path | None) -> int:
-    from reports import build
+    from tconv.reports import build
 
     doc = build.write(paths, out, command, cross)
     counts = ", ".join(f"{n} {s}" for s, n in doc["summary"]["statuses"].items())
@@ -53,51 +51,54 @@ def _build(paths: list[Path], out: Path, command: list[str], cross: Path | None)
 
 
 def run(argv: list[str]) -> int:
+    from tconv.conformance import options
+
     parser = Parser(prog="tconv run", add_help=True,
-                    description="The conformance run (pytest), then every report.")
-    parser.add_argument("--out", type=Path, default=LATEST)
-    parser.add_argument("--cases", type=Path, help="a TOML or JSON file of your own cases")
+                    description="The conformance run (pytest on the suite "
+                                "tconv.conformance.suite), then every report. Options not "
+                                "listed here go to pytest (-n 2, -k EXPR, -q, ...).")
+    parser.add_argument("--out", type=Path, default=LATEST,
+                        help=f"the folder of the results and reports (default {LATEST})")
     parser.add_argument("--cross", action="store_true",
                         help="also write the cross-framework table (float32 cases)")
+    group = parser.add_argument_group("conformance options")
+    for option in options.OPTIONS:
+        if option.flag != "--results":   # always OUT/results.jsonl
+            group.add_argument(option.flag, **option.arguments())
     args, pytest_args = parser.parse_known_args(argv)
-    if args.cases is not None:
-        _validate_cases(args.cases)
-        pytest_args += ["--cases", str(args.cases.resolve())]
+    values = vars(args)
+    # Every option and file is checked before the output folder is touched: a rejected run
+    # leaves an earlier run's results where they are.
+    try:
+        options.settings(values)
+    except options.OptionError as error:
+        raise UsageError(str(error)) from None
     args.out.mkdir(parents=True, exist_ok=True)
     results = args.out / "results.jsonl"
-    results.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", "tests/conformance", "--results", str(results),
-               f"--junitxml={args.out / 'conformance.xml'}", *pytest_args]
-    status = subprocess.call(command, cwd=ROOT)
+    passed = []
+    for option in options.OPTIONS:
+        value = values.get(option.dest)
+        if option.flag == "--results" or value in (None, "", []) or value == option.default:
+            continue
+        for item in (value if option.append else [value]):
+            item = Path(item).resolve() if option.flag in ("--cases", "--known") else item
+            passed += [option.flag, str(item)]
+    command = [sys.executable, "-m", "pytest", *SUITE, "--results", str(results),
+               "--fresh-results", f"--junitxml={args.out / 'conformance.xml'}", *passed,
+               *pytest_args]
+    status = subprocess.call(command)
+    if status == 4:   # pytest's own usage error (an option it does not know): said above
+        return 2
     if status not in (0, 1) or not results.is_file():
         print(f"tconv run: pytest ended with status {status}", file=sys.stderr)
         return status or 2
     cross = None
     if args.cross:
-        profile = _option(pytest_args, "--profile", "quick")
-        subprocess.check_call([sys.executable, "-m", "tests.conformance.cross", "--profile",
-                               profile, "--dtype", "float32", "--out", str(args.out)], cwd=ROOT)
+        subprocess.check_call([sys.executable, "-m", "tconv.conformance.cross", "--profile",
+                               args.profile, "--dtype", "float32", "--out", str(args.out)])
         cross = args.out / "cross_framework.json"
     _build([results], args.out, ["tconv", "run", *argv], cross)
     return status
-
-
-def _option(args: list[str], name: str, default: str) -> str:
-    for i, arg in enumerate(args):
-        if arg == name and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(name + "="):
-            return arg.split("=", 1)[1]
-    return default
-
-
-def _validate_cases(path: Path) -> None:
-    from cases.userfile import CaseFileError, load
-
-    try:
-        load(path)
-    except CaseFileError as error:
-        raise UsageError(str(error)) from None
 
 
 def report(argv: list[str]) -> int:
@@ -110,7 +111,7 @@ def report(argv: list[str]) -> int:
 
 
 def merge(argv: list[str]) -> int:
-    from reports import merge as merging
+    from tconv.reports import merge as merging
 
     status = merging.main(argv)
     if status != 0:
@@ -123,7 +124,8 @@ def merge(argv: list[str]) -> int:
 
 
 def baseline(argv: list[str]) -> int:
-    from reports import gate, results
+    from tconv.conformance import results
+    from tconv.reports import gate
 
     parser = Parser(prog="tconv baseline", description="Write a gate baseline from results.")
     parser.add_argument("results", nargs="+", type=Path)
@@ -147,9 +149,10 @@ def _delegate(module: str):
     return call
 
 
-COMMANDS = {"run": run, "report": report, "gate": _delegate("reports.gate"), "merge": merge,
-            "baseline": baseline, "conventions": _delegate("reports.conventions"),
-            "upgrade": _delegate("reports.upgrade")}
+COMMANDS = {"run": run, "report": report, "gate": _delegate("tconv.reports.gate"),
+            "merge": merge, "baseline": baseline,
+            "conventions": _delegate("tconv.reports.conventions"),
+            "upgrade": _delegate("tconv.reports.upgrade")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,9 +169,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tconv: unknown command {command!r}; choose from {', '.join(COMMANDS)}",
               file=sys.stderr)
         return 2
-    os.environ.setdefault("PYTHONPATH", str(ROOT))
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     try:
         return COMMANDS[command](rest)
     except UsageError as error:

@@ -1,6 +1,6 @@
 """``reports/CONVENTIONS.md``: each entry point's conventions, as the probes that ran found them.
 
-Generated, never typed: ``python -m reports.conventions`` runs the probes (``reports.probes``)
+Generated, never typed: ``python -m tconv.reports.conventions`` runs the probes (``reports.probes``)
 through every installed entry point and writes the document and its evidence
 (``reports/conventions.json``); ``--check`` writes nothing and exits 1 when the committed
 document differs from what the probes give now.
@@ -19,9 +19,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-import adapters
-from adapters.base import Conventions
-from reports import probes as probing
+from tconv import adapters
+from tconv.adapters.base import Conventions
+from tconv.reports import probes as probing
 
 NO_GPU = "not probed: no CUDA device in this run"
 GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
@@ -128,19 +128,6 @@ def _index(rows: list[dict]) -> dict[tuple[str, str], dict]:
     return {(row["adapter"], row["probe"]): row for row in rows if "probe" in row}
 
 
-def _bias_idiom(call: str) -> str:
-    for needle, words in (("tf.nn.bias_add", "`tf.nn.bias_add(y, b)` (no bias argument)"),
-                          ("keras.ops.add", "`keras.ops.add(y, b)` (the op has no bias)"),
-                          ("set_weights([kernel, b])", "the layer's own bias (`use_bias`)"),
-                          ("+ b[None", "`y + b` broadcast (lax has no bias)"),
-                          ("['X', 'W', 'B']", "the node's third input `B`"),
-                          ("m.bias.copy_", "the module's `bias` parameter"),
-                          ("(x, w, b,", "the `bias` argument")):
-        if needle in call:
-            return words
-    return "?"
-
-
 def _flip(row: dict, conventions: Conventions) -> str:
     """Whether the framework reads its kernel flipped: the adapter's own flip (declared)
     combined with the flip observed in the output."""
@@ -167,7 +154,7 @@ def entry_points(rows: dict, names: list[str], caps: dict[str, Conventions],
             cell(f"{escape(c.input_layout)} ({plain['status']})", [plain], notes),
             cell(f"{escape(c.kernel_layout)} ({plain['status']})", [plain], notes),
             cell(_flip(plain, c), [plain], notes),
-            cell(_bias_idiom(bias["call"]) + f" ({outcome(bias, spelled=False)})"
+            cell(c.bias + f" ({outcome(bias, spelled=False)})"
                  if bias["call"] else outcome(bias), [bias], notes),
             cell("; ".join(f"{r['dtype']} {r['status']}" for r in dtypes), dtypes,
                  notes),
@@ -249,17 +236,16 @@ def cross(rows: dict, names: list[str], notes: Notes) -> list[str]:
     return table(["nominal parameters", "answers (output values; who gave them)"], body)
 
 
-def _tokens(layout: str) -> list[str]:
-    """``"C_in, C_out/groups, *kernel (...)"`` -> ``["I", "O", "H", "W"]`` (2-D)."""
+def _tokens(axes: tuple[str, ...]) -> list[str]:
+    """``("C_in", "C_out/groups", "*kernel")`` -> ``["I", "O", "H", "W"]`` (2-D)."""
     out = []
-    for token in layout.split(" (")[0].split(","):
-        token = token.strip()
-        out += ["H", "W"] if token.startswith("*") else ["I" if token.startswith("C_in") else "O"]
+    for axis in axes:
+        out += ["H", "W"] if axis == "*kernel" else ["I" if axis.startswith("C_in") else "O"]
     return out
 
 
 def weight_conversion(source: Conventions, target: Conventions, flip: bool) -> str:
-    src, tgt = _tokens(source.kernel_layout), _tokens(target.kernel_layout)
+    src, tgt = _tokens(source.kernel_axes), _tokens(target.kernel_axes)
     perm = tuple(src.index(t) for t in tgt)
     expr = "w" if perm == tuple(range(len(perm))) else f"np.transpose(w, {perm})"
     if flip:
@@ -270,8 +256,9 @@ def weight_conversion(source: Conventions, target: Conventions, flip: bool) -> s
 
 def porting(all_rows: list[dict], rows: dict, caps: dict[str, Conventions],
             notes: Notes) -> list[str]:
-    frameworks = list(probing.PORTING)
-    if not all(probing.PORTING[f] in caps for f in frameworks):
+    columns = probing.porting()
+    frameworks = list(columns)
+    if not all(columns[f] in caps for f in frameworks):
         return ["Not run: the porting checks need every framework installed.", ""]
 
     def native_flip(name):
@@ -284,14 +271,14 @@ def porting(all_rows: list[dict], rows: dict, caps: dict[str, Conventions],
              ""]
     body = []
     for src in frameworks:
-        line = [f"from {src} (`{probing.PORTING[src]}`)"]
+        line = [f"from {src} (`{columns[src]}`)"]
         for tgt in frameworks:
-            a, b = probing.PORTING[src], probing.PORTING[tgt]
+            a, b = columns[src], columns[tgt]
             text = weight_conversion(caps[a], caps[b], native_flip(a) != native_flip(b))
             line.append(cell(text, [rows[(a, "plain-n4-k3-s2")], rows[(b, "plain-n4-k3-s2")]],
                              notes))
         body.append(line)
-    header = [f"{f} (`{probing.PORTING[f]}`)" for f in frameworks]
+    header = [f"{f} (`{columns[f]}`)" for f in frameworks]
     lines += table(["source \\ target"] + header, body)
     lines += ["Padding: each source configuration's canonical window (its rule module), spelled "
               "by the target's adapter (`express`) on both axes of a 4x4 input, run, and "
@@ -327,7 +314,7 @@ def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = 
     versions = sorted({f"{r['backend']} {r['framework_version']}" for r in probes
                        if "backend" in r})
     lines = ["# Transposed convolution: conventions of each framework and entry point", "",
-             "Generated by `python -m reports.conventions` (`tconv conventions`) from "
+             "Generated by `tconv conventions` from "
              f"{sum(1 for r in probes if 'probe' in r)} probe checks "
              f"({sum(1 for r in probes if 'probe' in r and r['status'] != 'unsupported')} "
              "ran in a framework, the others are unsupported by the entry point's "

@@ -7,7 +7,7 @@ keyed by ``check_id`` and each falls into one of five lists:
 - **regression** (exit 1): a check that passed and no longer does, whatever it does now
   (``unsupported`` included: an entry point that stops expressing a case changed behaviour); a
   check whose non-pass status changed to another non-pass status; a check absent from the
-  baseline whose status is failing (``results.FAILING``, or a status the format does not know);
+  baseline whose status is failing (``status.FAILING``, or a status the format does not know);
   a ``known`` check whose signature changed: its ``observed`` status, its ``actual_shape``, or
   its error grew past its recorded magnitude.
 - **improvement** (listed, never failing): a non-pass check that now passes; ``known`` ->
@@ -38,13 +38,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-from reports import results
+from tconv.conformance import results
+from tconv.conformance.status import Status
 
 BASELINE_VERSION = "1.0"
 BASELINE_FIELDS = ("check_id", "status", "observed", "actual_shape", "expected_shape",
                    "bound_units", "framework_version", "known_issue")
 # Statuses a check new to the run may have without failing the gate.
-ACCEPTED_NEW = ("pass", "known", "unsupported")
+ACCEPTED_NEW = frozenset({Status.PASS, Status.KNOWN, Status.UNSUPPORTED})
 
 
 class InputError(Exception):
@@ -67,6 +68,9 @@ class GateResult:
     new: list[Change] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # unreadable lines, duplicate check ids
+    # The registry files the current run's known checks were expected by, with their counts
+    # (the project's known_issues.toml, and any --known file).
+    registries: dict[str, int] = field(default_factory=dict)
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.regressions) or (strict and bool(self.missing))
@@ -116,27 +120,40 @@ def _classify(check_id: str, before: dict | None, after: dict | None, result: Ga
             result.new.append(Change(check_id, None, now, "new check"))
         else:
             result.regressions.append(Change(check_id, None, now, f"new check, {now}"))
-    elif was == now == "known":
+    elif was == now == Status.KNOWN:
         why = _known_signature_change(before, after)
         if why:
-            result.regressions.append(Change(check_id, was, now, why))
+            result.regressions.append(Change(check_id, was, now, why + _registry(after)))
         else:
             result.unchanged.append(check_id)
     elif was == now:
         result.unchanged.append(check_id)
-    elif now == "pass":
-        why = "fixed: the known discrepancy no longer reproduces" if was == "known" else "passes"
+    elif now == Status.PASS:
+        why = ("fixed: the known discrepancy no longer reproduces" + _registry(before)
+               if was == Status.KNOWN else "passes")
         result.improvements.append(Change(check_id, was, now, why))
-    elif was == "pass":
+    elif was == Status.PASS:
         result.regressions.append(Change(check_id, was, now, f"passed, now {now}"))
-    elif now == "known":
+    elif now == Status.KNOWN:
         # The brief's rule: any change between non-pass statuses is a regression; registering
         # an existing failure as known still needs the baseline refreshed.
         result.regressions.append(Change(
             check_id, was, now,
-            f"status changed: now a registered known issue (observed {after.get('observed')})"))
+            f"status changed: now a registered known issue (observed {after.get('observed')})"
+            + _registry(after)))
     else:
         result.regressions.append(Change(check_id, was, now, f"status changed: {was} -> {now}"))
+
+
+def _source(row: dict) -> str:
+    """The registry file whose entry the row matched ("" when the row does not say)."""
+    entry = row.get("known_entry")
+    return str(entry.get("source", "")) if isinstance(entry, dict) else ""
+
+
+def _registry(row: dict) -> str:
+    source = _source(row)
+    return f" (registry: {source})" if source else ""
 
 
 def _by_id(rows: Iterable[dict], label: str, notes: list[str]) -> dict[str, dict]:
@@ -157,6 +174,9 @@ def compare(baseline_rows: list[dict], current_rows: list[dict]) -> GateResult:
     after = _by_id(current_rows, "current", result.notes)
     for check_id in sorted(before.keys() | after.keys()):
         _classify(check_id, before.get(check_id), after.get(check_id), result)
+    for row in after.values():
+        if row.get("status") == Status.KNOWN and _source(row):
+            result.registries[_source(row)] = result.registries.get(_source(row), 0) + 1
     return result
 
 
@@ -173,6 +193,9 @@ def render(result: GateResult, strict: bool = False) -> str:
         lines += [_one_line(f"{title} {c.check_id}: {c.before or '-'} -> {c.after or '-'}: "
                             f"{c.why}") for c in changes]
     lines += [_one_line(f"note: {note}") for note in result.notes]
+    if result.registries:
+        lines.append(_one_line("known checks by registry file: " + ", ".join(
+            f"{n} from {source}" for source, n in sorted(result.registries.items()))))
     verdict = "FAIL" if result.failed(strict) else "ok"
     lines.append(f"gate {verdict}: {len(result.regressions)} regression(s), "
                  f"{len(result.improvements)} improvement(s), {len(result.missing)} missing"
@@ -187,7 +210,8 @@ def as_json(result: GateResult, strict: bool = False) -> dict:
     return {"failed": result.failed(strict), "strict": strict,
             "counts": {name: len(getattr(result, name)) for name in (*lists, "unchanged")},
             **{name: [asdict(c) for c in getattr(result, name)] for name in lists},
-            "unchanged": list(result.unchanged), "notes": list(result.notes)}
+            "unchanged": list(result.unchanged), "notes": list(result.notes),
+            "registries": dict(sorted(result.registries.items()))}
 
 
 def _round3(value: object) -> object:

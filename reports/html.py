@@ -27,15 +27,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from reports.results import STATUSES
+from tconv.conformance.status import CLEAN, STATUSES, Status
 
 FILTERS = ("backend", "status", "family", "dtype", "device")
 # Worst first: a cell of the status matrix takes the colour of its worst status. A status this
 # module does not know is ranked worst of all (something new happened).
-SEVERITY = ("crash", "timeout", "error", "mismatch", "shape", "accepted-invalid", "precision",
-            "known", "unsupported", "pass")
+SEVERITY = (Status.CRASH, Status.TIMEOUT, Status.ERROR, Status.MISMATCH, Status.SHAPE,
+            Status.ACCEPTED_INVALID, Status.PRECISION, Status.KNOWN, Status.UNSUPPORTED,
+            Status.PASS)
 # Statuses that are not discrepancies.
-QUIET = ("pass", "unsupported")
+QUIET = CLEAN
 MAX_HEATMAPS = 300
 
 
@@ -266,7 +267,7 @@ def _fields(check: dict) -> str:
 def _discrepancy(check: dict, heatmaps: _Heatmaps) -> str:
     status = str(check.get("status") or "")
     known = ""
-    if status == "known":
+    if status == Status.KNOWN:
         known = (f'<p class="known">known (observed: {_e(check.get("observed"))}): '
                  f'{_e(check.get("known_issue"))}</p>')
     reproducer = check.get("reproducer")
@@ -285,7 +286,7 @@ def _discrepancy(check: dict, heatmaps: _Heatmaps) -> str:
 def _discrepancies(checks: list[dict]) -> str:
     # New discrepancies first, then known ones; heatmaps are spent in this order.
     shown = sorted((c for c in checks if c.get("status") not in QUIET),
-                   key=lambda c: (c.get("status") == "known", str(c.get("check_id"))))
+                   key=lambda c: (c.get("status") == Status.KNOWN, str(c.get("check_id"))))
     heatmaps = _Heatmaps(MAX_HEATMAPS)
     rows = "".join(_discrepancy(c, heatmaps) for c in shown)
     notes = []
@@ -356,11 +357,12 @@ def _capabilities(document: dict) -> str:
             f'<td>{_e(c.get("padding_vocabulary"))}</td><td>{_join(c.get("dims"))}</td>'
             f'<td>{_flag(c.get("groups"))}</td><td>{_flag(c.get("dilation"))}</td>'
             f'<td>{_join(c.get("padding_modes"))}</td><td>{_flag(c.get("output_shape"))}</td>'
-            f'<td>{_join(c.get("dtypes"))}</td><td>{_flag(c.get("gradients"))}</td></tr>')
+            f'<td>{_join(c.get("dtypes"))}</td><td>{_flag(c.get("gradients"))}</td>'
+            f'<td>{_e(c.get("bias"))}</td><td>{_join(c.get("framework_versions"))}</td></tr>')
     head = "".join(f"<th>{h}</th>" for h in (
         "entry point", "framework", "input layout", "kernel layout", "kernel flipped",
         "padding vocabulary", "dims", "groups", "dilation", "padding modes", "output_shape",
-        "dtypes", "gradients"))
+        "dtypes", "gradients", "bias", "recorded with"))
     return (f'<section><h2>Capabilities and conventions</h2><table id="capabilities">'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
@@ -375,11 +377,12 @@ def _known_issues(document: dict, backend_of: dict[str, str]) -> str:
             f'<tr class="filterable"{_filter_attrs({"backend": [backend_of.get(adapter, "")]})}>'
             f"<td>{_e(adapter)}</td><td>{_join(k.get('case'))}</td><td>{_e(k.get('check'))}</td>"
             f"<td>{_e(k.get('status'))}</td><td>{_e(k.get('versions'))}</td>"
-            f"<td>{_e(k.get('matched'))}</td><td>{_e(k.get('evidence'))}</td></tr>")
+            f"<td>{_e(k.get('matched'))}</td><td>{_e(k.get('evidence'))}</td>"
+            f"<td>{_e(k.get('source', ''))}</td></tr>")
     return ('<section><h2>Known-issue registry</h2><table id="known-issues"><thead><tr>'
             "<th>adapter</th><th>cases</th><th>check</th><th>status</th><th>versions</th>"
-            f'<th>matched</th><th>evidence</th></tr></thead><tbody>{"".join(rows)}</tbody>'
-            "</table></section>")
+            f'<th>matched</th><th>evidence</th><th>registry file</th></tr></thead><tbody>'
+            f'{"".join(rows)}</tbody></table></section>')
 
 
 def _data(checks: list[dict]) -> dict:

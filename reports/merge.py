@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-from reports import results
+from tconv.conformance import results
 
 
 def _key(row: dict) -> tuple[str, str]:

@@ -21,30 +21,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import adapters
-from adapters import Unsupported
-from adapters.workers import Workers
-from cases.case import Case, OutputShape
-from oracle import conv_transpose
-from oracle.rules import Axis
-from oracle.rules import jax as jax_rules
-from oracle.rules import keras as keras_rules
-from oracle.rules import onnx as onnx_rules
-from oracle.rules import pytorch as torch_rules
-from oracle.rules import tensorflow as tf_rules
-from reports.results import check_id
-from tests.conformance.judge import expected, judge
+from tconv import adapters
+from tconv.adapters.workers import Workers
+from tconv.cases.case import Case, OutputShape
+from tconv.conformance import pipeline
+from tconv.conformance.judge import agree, expected
+from tconv.conformance.results import check_id
+from tconv.conformance.status import Status
+from tconv.oracle import conv_transpose
 
 DEVICE = "cpu"
 SWEEP_N = (4, 5)
 SWEEP_K = (1, 2, 3, 4, 5)
 SWEEP_S = (1, 2, 3)
 
-# The native parameters that spell the padding, per padding vocabulary (for the tables).
-NATIVE_KEYS = {"pytorch": ("padding", "output_padding", "output_size"),
-               "tensorflow": ("function", "padding", "explicit", "output_shape"),
-               "jax": ("padding",), "keras": ("padding", "output_padding"),
-               "onnx": ("auto_pad", "pads", "output_padding", "output_shape")}
 
 
 # -- the window an output is ------------------------------------------------------------------
@@ -209,8 +199,10 @@ def _sanitize(message: str) -> str:
     return line[:160]
 
 
-def _native(vocabulary: str, native: dict) -> dict:
-    return {k: native[k] for k in NATIVE_KEYS.get(vocabulary, ()) if native.get(k) is not None}
+def _native(name: str, native: dict) -> dict:
+    """The native parameters that spell the padding (the framework's ``native_keys``)."""
+    keys = adapters.framework(name).native_keys
+    return {k: native[k] for k in keys if native.get(k) is not None}
 
 
 def _values(y: np.ndarray) -> list | None:
@@ -239,8 +231,9 @@ def _record(name: str, item: Probe, version: str) -> dict:
             "expected_shape": None, "actual_shape": None, "values": None, "window": None}
 
 
-def run_one(name: str, item: Probe, worker, version: str) -> dict:
-    """One probe through one entry point: plan, run in its worker, judge, read the window."""
+def run_one(name: str, item: Probe, workers: Workers, version: str) -> dict:
+    """One probe through one entry point, through the check pipeline, and the window read
+    back from its output."""
     adapter = adapters.load(name)
     if (item.topic != "dtype" and item.case.dtype == "float64"
             and "float64" not in adapter.conventions.dtypes):
@@ -248,25 +241,20 @@ def run_one(name: str, item: Probe, worker, version: str) -> dict:
         item = Probe(item.topic, Case(**{**item.case.__dict__, "dtype": "float32"}), item.x,
                      item.w, item.b)
     case, row = item.case, _record(name, item, version)
-    if case.dtype not in adapter.conventions.dtypes:
-        return row | {"status": "unsupported",
-                      "detail": f"{adapter.conventions.entry_point} takes no {case.dtype}"}
-    try:
-        plan = adapter.plan(case)
-    except Unsupported as reason:
-        return row | {"status": "unsupported", "detail": str(reason)}
+    check = pipeline.run(name, case, workers, arrays=(item.x, item.w, item.b))
+    plan = check.plan
+    if plan is None:
+        return row | {"status": check.status, "detail": check.detail}
     row |= {"violation": plan.violation, "call": adapter.source(plan),
-            "native": _native(adapter.conventions.padding_vocabulary, plan.native),
-            "documented": [list(c) for c in plan.canonical]}
+            "native": _native(name, plan.native),
+            "documented": [list(c) for c in plan.canonical], "status": check.status}
     if not plan.violation:  # a forbidden case has no documented answer to size
         row["expected_shape"] = list(expected(case, plan, item.x, item.w, item.b)[0].shape)
-    outcome = worker.call(name, plan.native, item.x, item.w, item.b, case.dtype)
-    verdict = judge(case, plan, outcome, item.x, item.w, item.b)
-    row["status"] = verdict.status
-    if outcome.status != "ok":
-        return row | {"error_type": outcome.error_type or outcome.status,
-                      "detail": _sanitize(outcome.message)}
-    y = outcome.y
+    if check.output is None:
+        verdict = check.verdict
+        return row | {"error_type": (verdict.error_type if verdict else "") or check.status,
+                      "detail": _sanitize(verdict.error_message if verdict else check.detail)}
+    y = check.output
     row |= {"actual_shape": list(y.shape), "values": _values(y)}
     if case.in_channels == case.out_channels == 1 and (case.dims == 1 or _trivial_tail(case)):
         window = infer_window(y.reshape(-1), item.x.reshape(-1),
@@ -279,9 +267,11 @@ def run_one(name: str, item: Probe, worker, version: str) -> dict:
 
 # -- porting ----------------------------------------------------------------------------------
 
-# One entry point stands for each framework in the porting table.
-PORTING = {"PyTorch": "torch.functional", "TensorFlow": "tf.nn.conv_transpose",
-           "JAX": "jax.conv_transpose", "Keras 3": "keras-jax.layer", "ONNX": "onnxruntime"}
+def porting() -> dict[str, str]:
+    """The porting table's columns: each framework's label and the entry point that stands for
+    it (``adapters.Porting``), in registry order."""
+    return {f.porting.label: f.porting.entry_point for f in adapters.frameworks()
+            if f.porting is not None}
 
 
 @dataclass(frozen=True)
@@ -297,64 +287,37 @@ class Nominal:
     canonical: tuple[int, int, int]
 
 
-def _nominal(key, framework, spelling, adapter, padding, canonical, n=4, k=3, s=2,
-             op=0) -> Nominal:
-    # float32 (onnxruntime's only CPU kernel type); the integer values are exact in it.
-    case = _case(f"port-{key}", (n, n), (k, k), (s, s),
-                 padding if isinstance(padding, str) else (padding, padding), (op, op),
-                 dtype="float32")
-    return Nominal(key, framework, spelling, adapter, case, canonical)
-
-
 def porting_cases() -> list[Nominal]:
-    """The representative configurations, each with its canonical window by its framework's
-    rule module."""
-    a = Axis(4, 3, 2)
-    a4 = Axis(4, 4, 2)
-    a1 = Axis(4, 1, 2)
-    c = torch_rules.padding(1, 1)
-    tf4 = tf_rules.output_shape(a4, "SAME", 8)
-    tf3 = tf_rules.output_shape(a, "SAME", 8)
-    kv = keras_rules.padding(a1, "valid", None)
-    lower = onnx_rules.conv_transpose(a, "SAME_LOWER")
-    valid = onnx_rules.conv_transpose(a1, "VALID")
-    jax_same = jax_rules.conv_transpose(a4, "SAME")
-    triple = [(x.begin, x.end, x.output_padding)
-              for x in (c, tf4, tf3, kv, lower, valid, jax_same)]
-    return [
-        _nominal("torch-pad1-op1-k3-s2", "PyTorch", "padding=1, output_padding=1, k=3, s=2",
-                 "torch.functional", (1, 1), triple[0], op=1),
-        _nominal("tf-same-k4-s2", "TensorFlow", "padding='SAME', k=4, s=2",
-                 "tf.nn.conv_transpose", "SAME", triple[1], k=4),
-        _nominal("tf-same-k3-s2", "TensorFlow", "padding='SAME', k=3, s=2",
-                 "tf.nn.conv_transpose", "SAME", triple[2]),
-        _nominal("keras-valid-k1-s2", "Keras 3", "padding='valid', k=1, s=2 "
-                 "(output_padding=None)", "keras-jax.layer", "VALID", triple[3], k=1),
-        _nominal("jax-same-k4-s2", "JAX", "padding='SAME', k=4, s=2", "jax.conv_transpose",
-                 "SAME", triple[6], k=4),
-        _nominal("onnx-same-lower-k3-s2", "ONNX", "auto_pad='SAME_LOWER', k=3, s=2",
-                 "onnxruntime.same_lower", "SAME", triple[4]),
-        _nominal("onnx-valid-k1-s2", "ONNX", "auto_pad='VALID', k=1, s=2", "onnxruntime",
-                 "VALID", triple[5], k=1),
-    ]
+    """The representative configurations each framework declares (``adapters.Nominal``),
+    with their canonical windows by the framework's own rule module."""
+    found = []
+    for f in adapters.frameworks():
+        for nominal in f.porting.nominals if f.porting else ():
+            n, k, s, op = nominal.n, nominal.k, nominal.s, nominal.output_padding
+            padding = nominal.padding
+            # float32 (onnxruntime's only CPU kernel type); the integer values are exact in it.
+            case = _case(f"port-{nominal.key}", (n, n), (k, k), (s, s),
+                         padding if isinstance(padding, str) else (padding, padding),
+                         (op, op), dtype="float32")
+            found.append(Nominal(nominal.key, f.porting.label, nominal.spelling,
+                                 nominal.entry_point, case, tuple(nominal.canonical)))
+    return found
 
 
-def _port_arrays(case: Case) -> tuple[np.ndarray, np.ndarray]:
+def _port_arrays(case: Case) -> tuple[np.ndarray, np.ndarray, None]:
     rng = np.random.default_rng(7)
     x = rng.integers(-3, 4, (1, 1, *case.input_size)).astype(float)
     w = rng.integers(-3, 4, (1, 1, *case.kernel)).astype(float)
-    return x, w
+    return x, w, None
 
 
-def _port(nominal: Nominal, target: str, workers: Workers, versions: dict,
+def _port(nominal: Nominal, target: str, name: str, workers: Workers, versions: dict,
           source: dict) -> dict:
     """The target entry point planned with the source's canonical window as explicit pairs,
-    run, and compared with the source's answer."""
+    run and judged through the check pipeline, and compared with the source's answer."""
     b, e, op = nominal.canonical
     ported = Case(**{**nominal.case.__dict__, "name": f"port-{nominal.key}-to",
                      "padding": ((b, e), (b, e)), "output_padding": (op, op)})
-    name = PORTING[target]
-    adapter = adapters.load(name)
     row = {"topic": "porting", "nominal": nominal.key, "source": nominal.framework,
            "target": target, "adapter": name, "framework_version": versions[name],
            "check_id": check_id(name, ported.id, "forward", DEVICE),
@@ -362,44 +325,37 @@ def _port(nominal: Nominal, target: str, workers: Workers, versions: dict,
            "status": "", "detail": "", "native": None, "call": ""}
     if "y" not in source:
         return row | {"status": "fail", "detail": "the source computed no answer"}
-    try:
-        plan = adapter.plan(ported)
-    except Unsupported as reason:
-        return row | {"status": "not expressible", "detail": str(reason)}
-    row |= {"native": _native(adapter.conventions.padding_vocabulary, plan.native),
-            "call": adapter.source(plan)}
-    if plan.violation:
+    check = pipeline.run(name, ported, workers, arrays=_port_arrays(ported))
+    if check.plan is None:
+        return row | {"status": "not expressible", "detail": check.detail}
+    row |= {"native": _native(name, check.plan.native), "call": check.call}
+    if check.plan.violation:
         return row | {"status": "not expressible",
-                      "detail": f"breaks a documented limit: {plan.violation}"}
-    x, w = _port_arrays(ported)
-    outcome = workers.get(adapters.backend(name)).call(name, plan.native, x, w, None,
-                                                       ported.dtype)
-    if outcome.status != "ok":
-        return row | {"status": "fail", "detail": f"{outcome.error_type}: "
-                                                  f"{_sanitize(outcome.message)}"}
-    same = (list(outcome.y.shape) == source["shape"] and
-            np.allclose(outcome.y, np.asarray(source["y"]), rtol=0, atol=1e-9))
+                      "detail": f"breaks a documented limit: {check.plan.violation}"}
+    if check.output is None:
+        verdict = check.verdict
+        return row | {"status": "fail", "detail": f"{verdict.error_type}: "
+                                                  f"{_sanitize(verdict.error_message)}"}
+    same = (check.status == Status.PASS and list(check.output.shape) == source["shape"]
+            and agree(check.output, np.asarray(source["y"])))
     return row | {"status": "pass" if same else "fail",
-                  "detail": "" if same else f"shape {list(outcome.y.shape)}, source "
+                  "detail": "" if same else f"{check.status}: shape "
+                                            f"{list(check.output.shape)}, source "
                                             f"{source['shape']}"}
 
 
 def _source_answer(nominal: Nominal, workers: Workers, version: str) -> dict:
     case, name = nominal.case, nominal.adapter
-    adapter = adapters.load(name)
-    plan = adapter.plan(case)
-    x, w = _port_arrays(case)
-    outcome = workers.get(adapters.backend(name)).call(name, plan.native, x, w, None,
-                                                       case.dtype)
+    check = pipeline.run(name, case, workers, arrays=_port_arrays(case))
     row = {"topic": "porting-source", "nominal": nominal.key, "source": nominal.framework,
            "spelling": nominal.spelling, "adapter": name, "framework_version": version,
            "check_id": check_id(name, case.id, "forward", DEVICE),
-           "documented": [list(c) for c in plan.canonical], "call": adapter.source(plan),
-           "status": judge(case, plan, outcome, x, w, None).status}
+           "documented": [list(c) for c in check.plan.canonical], "call": check.call,
+           "status": check.status}
     row["canonical"] = list(nominal.canonical)  # by the source's rule module
-    if outcome.status != "ok":
-        return row | {"detail": _sanitize(outcome.message)}
-    return row | {"shape": list(outcome.y.shape), "y": outcome.y.tolist(), "detail": ""}
+    if check.output is None:
+        return row | {"detail": _sanitize(check.verdict.error_message)}
+    return row | {"shape": list(check.output.shape), "y": check.output.tolist(), "detail": ""}
 
 
 def _run_backend(names: list[str], items: list[Probe], workers: Workers) -> list[dict]:
@@ -407,7 +363,7 @@ def _run_backend(names: list[str], items: list[Probe], workers: Workers) -> list
     for name in names:
         worker = workers.get(adapters.backend(name))
         version = worker.version(name)
-        rows += [run_one(name, item, worker, version) for item in items]
+        rows += [run_one(name, item, workers, version) for item in items]
     return rows
 
 
@@ -429,14 +385,15 @@ def run(names: list[str], parallel: int = 4) -> list[dict]:
             jobs = [pool.submit(_run_backend, group, items, workers)
                     for group in by_backend.values()]
             rows = [row for job in jobs for row in job.result()]
-        if set(PORTING.values()) <= set(names):
+        columns = porting()
+        if set(columns.values()) <= set(names):
             versions = {row["adapter"]: row["framework_version"] for row in rows}
             for nominal in porting_cases():
                 worker = workers.get(adapters.backend(nominal.adapter))
                 source = _source_answer(nominal, workers, worker.version(nominal.adapter))
-                for target in PORTING:
+                for target, name in columns.items():
                     if target != nominal.framework:
-                        rows.append(_port(nominal, target, workers, versions, source))
+                        rows.append(_port(nominal, target, name, workers, versions, source))
                 source.pop("y", None)
                 rows.append(source)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections
 
-from reports.results import STATUSES
+from tconv.conformance.status import CLEAN, STATUSES, Status
 
 ORDER = STATUSES
 
@@ -36,12 +36,12 @@ def markdown(rows: list[dict], broken: int) -> str:
         cells = []
         for family in families:
             mine = [r for r in rows if r["adapter"] == entry and r["case"]["family"] == family
-                    and r["status"] != "unsupported"]
-            bad = collections.Counter(r["status"] for r in mine if r["status"] != "pass")
+                    and r["status"] != Status.UNSUPPORTED]
+            bad = collections.Counter(r["status"] for r in mine if r["status"] != Status.PASS)
             cells.append(f"{len(mine) - sum(bad.values())}/{len(mine)}"
                          + "".join(f" {n} {s}" for s, n in sorted(bad.items())))
         lines.append(f"| {entry} | " + " | ".join(cells) + " |")
-    failing = [r for r in rows if r["status"] not in ("pass", "known", "unsupported")]
+    failing = [r for r in rows if r["status"] not in (*CLEAN, Status.KNOWN)]
     lines += ["", f"## New discrepancies ({len(failing)})", ""]
     for r in failing:
         lines += [f"- **{r['status']}** `{r['check_id']}`: {_escape(r['detail'])[:400]}",
@@ -51,7 +51,7 @@ def markdown(rows: list[dict], broken: int) -> str:
     else:
         lines += ["", "Each has a standalone reproducer script in report.json and report.html."]
     known = collections.Counter((r["adapter"], r["known_issue"]) for r in rows
-                                if r["status"] == "known")
+                                if r["status"] == Status.KNOWN)
     lines += ["", f"## Known discrepancies ({sum(known.values())} checks)", ""]
     lines += [f"- `{adapter}` ({n}): {_escape(evidence)}" for (adapter, evidence), n in
               sorted(known.items())]

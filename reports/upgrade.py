@@ -17,7 +17,7 @@ own worker processes (``--python``), and the two result files are compared check
   oracle, so a check whose error in bound units changed by more than one unit computes other
   values (by at least the bound, at its worst element);
 - shapes that changed;
-- registry entries (``tests/conformance/known_issues.toml``) that the new version fixes (no
+- registry entries (``conformance/known_issues.toml``) that the new version fixes (no
   longer matched, checks pass) or breaks, with each entry's version specifier.
 
 Writes ``DIR/upgrade.json`` and ``DIR/upgrade.md``, and the two runs' results as
@@ -36,18 +36,21 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-import adapters
-from reports import gate, results
-from reports.build import ROOT, _registry
+from tconv import adapters
+from tconv.conformance import registry, results
+from tconv.conformance.status import Status
+from tconv.reports import gate
+from tconv.reports.paths import HOME, SUITE
 
-# A package and what must move with it (same version); the import name of each backend's
-# package is adapters.BACKENDS' first field.
-PACKAGES: dict[str, tuple[str, ...]] = {
-    "onnx": ("onnx",), "onnxruntime": ("onnxruntime",), "keras": ("keras",),
-    "jax": ("jax", "jaxlib"), "torch": ("torch",), "tensorflow": ("tensorflow-cpu",),
-}
-# The distribution whose version says what is installed, per package.
-DISTRIBUTION = {"tensorflow": "tensorflow-cpu"}
+
+def _registry():
+    return registry
+
+
+def packages() -> dict[str, tuple[str, ...]]:
+    """Each framework's package name and what is installed with it at one version (the
+    adapters' declarations: ``Framework.package``, ``Framework.distributions``)."""
+    return {f.package: f.distributions for f in adapters.frameworks() if not f.testing}
 
 
 class UpgradeError(Exception):
@@ -57,13 +60,13 @@ class UpgradeError(Exception):
 def affected(package: str) -> list[str]:
     """The backends whose framework is ``package``: those importing it, and the Keras
     backends running on it."""
-    return [name for name, (module, env) in adapters.BACKENDS.items()
-            if module == package or env.get("KERAS_BACKEND") == package]
+    return [name for name, declared in adapters.BACKENDS.items()
+            if package in declared.packages]
 
 
 def installed_version(package: str) -> str:
     try:
-        return metadata.version(DISTRIBUTION.get(package, package))
+        return metadata.version(packages()[package][0])
     except metadata.PackageNotFoundError:
         return ""
 
@@ -82,17 +85,20 @@ def environment(package: str, version: str, cache: Path) -> str:
     site = subprocess.run([str(python), "-c", "import sysconfig; "
                            "print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    requirements = [f"{name}=={version}" for name in PACKAGES[package]]
+    requirements = [f"{name}=={version}" for name in packages()[package]]
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
                               "--disable-pip-version-check", "--no-deps", "--target", site,
                               *requirements], capture_output=True, text=True)
     if install.returncode != 0:
         last = (install.stderr.strip().splitlines() or ["pip failed"])[-1]
         raise UpgradeError(f"cannot install {' '.join(requirements)}: {last}")
-    # Everything else from this environment; the environment's own packages come first.
+    # Everything else from this environment, tconv included; the environment's own packages
+    # come first. addsitedir (not a bare path) so that this environment's own .pth files run
+    # too: an editable tconv is found through one.
     import site as here
 
-    Path(site, "tconv-borrowed.pth").write_text("\n".join(here.getsitepackages()) + "\n")
+    Path(site, "tconv-borrowed.pth").write_text("".join(
+        f"import site; site.addsitedir({path!r})\n" for path in here.getsitepackages()))
     done.write_text(version + "\n")
     return str(python)
 
@@ -142,8 +148,8 @@ def registry_changes(old_rows: list[dict], new_rows: list[dict]) -> list[dict]:
             continue
         versions = [next((r["framework_version"] for r in hits if r["framework_version"]), "")
                     for hits in (old_hits, new_hits)]
-        known = [sum(r["status"] == "known" for r in hits) for hits in (old_hits, new_hits)]
-        passing = [sum(r["status"] == "pass" for r in hits) for hits in (old_hits, new_hits)]
+        known = [sum(r["status"] == Status.KNOWN for r in hits) for hits in (old_hits, new_hits)]
+        passing = [sum(r["status"] == Status.PASS for r in hits) for hits in (old_hits, new_hits)]
         state = ("unchanged" if known[0] == known[1] else
                  "fixed in new" if known[1] < known[0] and passing[1] > passing[0] else
                  "broken in new" if known[1] > known[0] else "changed")
@@ -195,16 +201,16 @@ def markdown(report: dict, package: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from reports.cli import Parser, UsageError
+    from tconv.reports.cli import Parser, UsageError
 
     parser = Parser(prog="tconv upgrade", description=__doc__.split("\n\n")[0])
-    parser.add_argument("package", choices=sorted(PACKAGES))
+    parser.add_argument("package", choices=sorted(packages()))
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--cache", type=Path, default=ROOT / ".tconv-venvs")
+    parser.add_argument("--cache", type=Path, default=HOME / ".tconv-venvs")
     args, pytest_args = parser.parse_known_args(argv)
-    out = args.out or ROOT / "reports" / "upgrades" / f"{args.package}-{args.old}-{args.new}"
+    out = args.out or HOME / "reports" / "upgrades" / f"{args.package}-{args.old}-{args.new}"
     backends = [b for b in affected(args.package) if adapters.installed(b)]
     try:
         pythons = [environment(args.package, v, args.cache) for v in (args.old, args.new)]
@@ -216,10 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     for version, python in zip((args.old, args.new), pythons):
         path = out / "runs" / f"{version}.jsonl"
         path.unlink(missing_ok=True)
-        subprocess.call([sys.executable, "-m", "pytest", "tests/conformance", "-q",
+        subprocess.call([sys.executable, "-m", "pytest", *SUITE, "-q",
                          "--backends", ",".join(backends), "--python", python,
-                         "--results", str(path), "-p", "no:cacheprovider", *pytest_args],
-                        cwd=ROOT, stdout=subprocess.DEVNULL)
+                         "--results", str(path), *pytest_args], stdout=subprocess.DEVNULL)
         rows, _ = results.read([path])
         if not rows:
             raise UsageError(f"the run on {args.package} {version} wrote no results ({path})")

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cases.case import DTYPES, Case, OutputShape
-from cases.families import (
+from tconv.cases.case import DTYPES, Case, OutputShape
+from tconv.cases.families import (
     ALL_FAMILIES,
     GRID_FACTORS,
     PROFILES,
@@ -28,9 +28,9 @@ from cases.families import (
     vector_for,
     zoo,
 )
-from oracle import conv_transpose
-from oracle.rules import keras, pytorch
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle import conv_transpose
+from tconv.oracle.rules import keras, pytorch
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def tconv(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reports.cli", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "tconv.reports.cli", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -48,3 +48,37 @@ def test_bad_case_file_names_file_case_and_field(tmp_path) -> None:
 def test_help() -> None:
     run = tconv("--help")
     assert run.returncode == 0 and "tconv gate --baseline" in run.stdout
+
+
+def test_run_help_lists_the_conformance_options() -> None:
+    run = tconv("run", "--help")
+    assert run.returncode == 0, run.stderr
+    for option in ("--profile", "--backends", "--adapters", "--dtypes", "--devices",
+                   "--check-timeout", "--cases", "--known", "--memory-cap", "--python",
+                   "--out", "--cross"):
+        assert option in run.stdout, option
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--profile", "no-such-profile"), "--profile: unknown no-such-profile"),
+    (("--backends", "caffe"), "--backends: unknown caffe"),
+    (("--devices", "tpu"), "--devices: unknown tpu"),
+    (("--check-timeout", "0"), "--check-timeout: must be a positive number"),
+    (("--known", "no-such-registry.toml"), "no-such-registry.toml"),
+    (("--python", "/no/such/python"), "--python: no such interpreter"),
+    (("--no-such-pytest-option",), "no-such-pytest-option"),
+])
+def test_a_rejected_run_loses_nothing(tmp_path, args, words) -> None:
+    """Every option is checked before the output folder is touched: an earlier run's results
+    stay as they were, and the refusal is one line with exit status 2."""
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = '{"check_id": "an::earlier::forward::cpu", "status": "pass"}\n'
+    (out / "results.jsonl").write_text(earlier)
+    run = tconv("run", "--out", str(out), *args)
+    assert run.returncode == 2, (run.stdout[-2000:], run.stderr[-2000:])
+    assert words in run.stderr and "Traceback" not in run.stdout + run.stderr
+    assert (out / "results.jsonl").read_text() == earlier
+    assert sorted(p.name for p in out.iterdir()) == ["results.jsonl"]
+    if args[0] != "--no-such-pytest-option":   # pytest's own usage message is its own
+        assert run.stderr.count("\n") == 1, run.stderr

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import adapters
-from adapters.base import Conventions
-from oracle import conv_transpose
-from reports import conventions
-from reports.probes import Window, infer_window
+from tconv import adapters
+from tconv.adapters.base import Conventions
+from tconv.oracle import conv_transpose
+from tconv.reports import conventions
+from tconv.reports.probes import Window, infer_window
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "reports" / "CONVENTIONS.md"
@@ -92,7 +92,7 @@ def _record(adapter: str, probe: str, topic: str, **extra) -> dict:
 def synthetic() -> tuple[list[dict], dict[str, Conventions]]:
     """Records for one entry point covering every probe name the document reads, with a
     hostile framework message in one of them."""
-    from reports.probes import probes
+    from tconv.reports.probes import probes
 
     rows = []
     for item in probes():

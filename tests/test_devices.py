@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import adapters
-from adapters import devices
+from tconv import adapters
+from tconv.adapters import devices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ def test_resolve(tmp_path: Path) -> None:
 def test_worker_environments() -> None:
     """A CPU worker sees no GPU; a CUDA worker lets JAX take one (its backend environment
     says JAX_PLATFORMS=cpu, the device's environment wins)."""
-    from adapters.workers import Workers
+    from tconv.adapters.workers import Workers
 
     pool = Workers()
     cpu, cuda = pool.get("jax"), pool.get("jax", "cuda-strict")
@@ -44,7 +44,7 @@ def test_worker_environments() -> None:
 
 
 def test_onnxruntime_providers(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters import onnx
+    from tconv.adapters import onnx
 
     monkeypatch.setattr(onnx, "_STRICT", {"strict": False})
     monkeypatch.setenv("TCONV_DEVICE", "cpu")
@@ -59,14 +59,14 @@ def test_onnxruntime_providers(monkeypatch: pytest.MonkeyPatch) -> None:
 # framework (they never share a process): the API the CUDA checks rely on exists in the pinned
 # versions and restores the framework's own default.
 SWITCHES = {
-    "torch": ("adapters.pytorch",
+    "torch": ("tconv.adapters.pytorch",
               "import torch; read = lambda: torch.backends.cudnn.conv.fp32_precision",
               ("tf32", "ieee")),
-    "tensorflow": ("adapters.tensorflow",
+    "tensorflow": ("tconv.adapters.tensorflow",
                    "import tensorflow as tf; "
                    "read = tf.config.experimental.tensor_float_32_execution_enabled",
                    (True, False)),
-    "jax": ("adapters.jax", "import jax; read = lambda: jax.config.jax_default_matmul_precision",
+    "jax": ("tconv.adapters.jax", "import jax; read = lambda: jax.config.jax_default_matmul_precision",
             (None, "float32")),
 }
 
@@ -99,7 +99,7 @@ def test_cuda_checks_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/conformance/test_forward.py", "-m", "family_literature",
+         "conformance/suite/test_forward.py", "-m", "family_literature",
          "--adapters", "torch.functional,onnx.reference", "--devices", "cpu,cuda,cuda-strict",
          "--results", str(results)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 
-from adapters.workers import Workers
-from cases import userfile
-from tests.conformance import registry
-from tests.conformance.explore import case_toml, cases, explore
+from tconv.adapters.workers import Workers
+from tconv.cases import userfile
+from tconv.conformance import registry
+from tconv.conformance.explore import case_toml, cases, explore
 
 
 def test_a_swapped_crop_is_found_and_shrunk() -> None:

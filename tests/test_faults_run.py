@@ -36,7 +36,7 @@ def test_every_fault_ends_in_its_status_and_the_run_goes_on(tmp_path) -> None:
     start = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-         "tests/conformance/test_forward.py", "--adapters", "faults", "--cases", str(cases),
+         "conformance/suite/test_forward.py", "--adapters", "faults", "--cases", str(cases),
          "--check-timeout", "10", "--results", str(results)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - start
@@ -65,7 +65,7 @@ def test_a_case_above_the_memory_cap_is_refused_before_any_framework_runs(tmp_pa
                      'padding = [[0, 0]]\n')
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
-         "tests/conformance/test_forward.py", "--adapters", "faults", "--cases", str(cases),
+         "conformance/suite/test_forward.py", "--adapters", "faults", "--cases", str(cases),
          "--memory-cap", "1", "--results", str(results)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:]

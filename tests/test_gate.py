@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from reports import gate
+from tconv.reports import gate
 
 
 def row(name: str, status: str = "pass", observed: str | None = None,
         bound_units: float | None = 0.2, actual_shape: list | None = None) -> dict:
-    """A synthetic results line with every field of ``reports.results.FIELDS``."""
+    """A synthetic results line with every field of ``conformance.results.FIELDS``."""
     case_id = f"edge/{name}/float32"
     return {"check_id": f"torch.functional::{case_id}::forward::cpu", "case_id": case_id,
             "case": {"family": "edge", "name": name, "batch": 1, "in_channels": 1,

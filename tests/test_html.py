@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from reports import html as report_html
+from tconv.reports import html as report_html
 
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 DETAIL = "worker died: '</script><b>bold</b>' was the last line"

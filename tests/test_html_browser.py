@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reports import html as report_html
+from tconv.reports import html as report_html
 from tests.test_html import CRASH_ID, KNOWN_ID, MARKUP, MISMATCH_ID, SHAPE_ID, synthetic_document
 
 CHROMIUM = Path("/usr/bin/chromium")

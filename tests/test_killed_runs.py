@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reports import build
+from tconv.reports import build
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ["--profile", "quick", "--adapters", "torch.functional,onnx.reference",
@@ -31,7 +31,7 @@ def _kill_after(out: Path, lines: int, workers: str) -> None:
     """Start the main job and SIGKILL its whole process group once ``lines`` lines are
     written (or, for 0, as soon as the results file exists: before any check ends)."""
     results = out / "results.jsonl"
-    job = subprocess.Popen([sys.executable, "-m", "reports.cli", "run", "--out", str(out),
+    job = subprocess.Popen([sys.executable, "-m", "tconv.reports.cli", "run", "--out", str(out),
                             *RUN, "-n", workers], cwd=ROOT, start_new_session=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
@@ -61,7 +61,7 @@ def test_killed_run_rebuilds(tmp_path, lines, workers, cut) -> None:
     assert len(whole) >= lines
 
     rebuilt = tmp_path / "rebuilt"
-    run = subprocess.run([sys.executable, "-m", "reports.cli", "report", str(results),
+    run = subprocess.run([sys.executable, "-m", "tconv.reports.cli", "report", str(results),
                           "--out", str(rebuilt)], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr

@@ -9,10 +9,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from cases.case import DTYPES, Case, OutputShape
-from cases.families import profile, zoo
-from cases.memory import footprint, output_size, refusal
-from oracle import conv_transpose, conv_transpose_grad, error_bound, geometry, gradient_bounds
+from tconv.cases.case import DTYPES, Case, OutputShape
+from tconv.cases.families import profile, zoo
+from tconv.cases.memory import footprint, output_size, refusal
+from tconv.oracle import conv_transpose, conv_transpose_grad, error_bound, geometry, gradient_bounds
 
 GIB = 2**30
 BASE = Case(family="user", name="base", batch=2, in_channels=8, out_channels=6, groups=2,

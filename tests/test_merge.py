@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from reports import merge, results
+from tconv.conformance import results
+from tconv.reports import merge
 
 
 def row(name: str, status: str = "pass", device: str = "cpu", version: str = "2.13.0",

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reports import build
+from tconv.reports import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(build.SCHEMA.read_text())
@@ -25,7 +25,7 @@ def two_runs(tmp_path_factory) -> list[Path]:
     outs = []
     for n in (1, 2):
         out = tmp_path_factory.mktemp(f"run{n}")
-        run = subprocess.run([sys.executable, "-m", "reports.cli", "run", "--out", str(out),
+        run = subprocess.run([sys.executable, "-m", "tconv.reports.cli", "run", "--out", str(out),
                               *RUN], cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert run.returncode in (0, 1), run.stderr[-2000:]
         outs.append(out)
@@ -61,3 +61,34 @@ def test_two_runs_give_the_same_report(two_runs) -> None:
     # ... and the comparison sees a difference where there is one
     second["checks"][0]["detail"] += " "
     assert json.dumps(first, sort_keys=True) != json.dumps(second, sort_keys=True)
+
+
+def test_a_report_shows_what_the_recorded_run_saw(two_runs, tmp_path) -> None:
+    """Reports come from the results lines alone: lines whose recorded conventions, registry
+    entry and reproducer differ from this checkout's (another version of tconv, another
+    machine) are reported as recorded."""
+    rows = [json.loads(line) for line in
+            (two_runs[0] / "results.jsonl").read_text().splitlines()]
+    known = next(r for r in rows if r["status"] == "known")
+    other = []
+    for row in rows:
+        if row["adapter"] == known["adapter"]:
+            row = {**row, "conventions": {**row["conventions"],
+                                          "kernel_layout": "as another version declared it"}}
+        if row["check_id"] == known["check_id"]:
+            row = {**row, "reproducer": "# the other run's script\n",
+                   "known_entry": {**row["known_entry"], "source": "their-registry.toml",
+                                   "evidence": "their evidence"}}
+        other.append(row)
+    path = tmp_path / "theirs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in other))
+    doc = build.write([path], tmp_path / "out", ["tconv", "report", str(path)])
+    jsonschema.validate(doc, SCHEMA)
+    capability = {c["adapter"]: c for c in doc["capabilities"]}[known["adapter"]]
+    assert capability["kernel_layout"] == "as another version declared it"
+    check = {c["check_id"]: c for c in doc["checks"]}[known["check_id"]]
+    assert check["reproducer"] == "# the other run's script\n"
+    assert any(e["source"] == "their-registry.toml" and e["evidence"] == "their evidence"
+               for e in doc["known_issues"])
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "as another version declared it" in html

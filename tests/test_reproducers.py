@@ -1,4 +1,4 @@
-"""Reproducer scripts (``reports/reproducer.py``): a results row back to its case, the inputs
+"""Reproducer scripts (``conformance/reproducer.py``): a results row back to its case, the inputs
 rebuilt exactly, untrusted text kept out of the code, and real checks reproduced.
 
 The end-to-end test writes the script of a sample of real checks (known discrepancies from
@@ -18,13 +18,20 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import adapters
-from adapters import Unsupported
-from cases.case import DTYPES, OutputShape
-from cases.families import profile
-from reports.reproducer import case_from_record, file_name, inputs_script, main, reproducer, script
-from tests.conformance.checks import case_record
-from tests.conformance.registry import load as load_registry
+from tconv import adapters
+from tconv.adapters import Unsupported
+from tconv.cases.case import DTYPES, OutputShape
+from tconv.cases.families import profile
+from tconv.conformance.registry import load as load_registry
+from tconv.conformance.reproducer import (
+    case_from_record,
+    file_name,
+    inputs_script,
+    main,
+    reproducer,
+    script,
+)
+from tconv.conformance.results import case_record
 
 CASES = {case.id: case for case in profile("full")}
 
@@ -166,7 +173,10 @@ def test_every_entry_point_writes_a_valid_script() -> None:
                 except Unsupported:
                     continue
                 compile(text, f"{name}-{case.id}-{check}.py", "exec")
-                assert "\"status: error\"" in text and "from oracle import conv_transpose" in text
+                assert "\"status: error\"" in text and "from tconv.oracle import conv_transpose" in text
+                # the judge itself, imported: no copy of its rule in the script
+                assert "from tconv.conformance.judge import compare, worst" in text
+                assert "0.01" not in text
                 assert ("framework_gradients" if check == "gradients" else "def framework(") \
                     in text
                 written += 1

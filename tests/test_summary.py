@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reports import summary
-from reports.cli import main
+from tconv.reports import summary
+from tconv.reports.cli import main
 
 
 def row(status: str, family: str = "edge", detail: str = "", known: str = "") -> dict:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import upgrade
-from tests.conformance.registry import Known
+from tconv.conformance.registry import Known
+from tconv.reports import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = "1.22.0"
@@ -30,7 +30,7 @@ def test_onnx_two_releases_side_by_side(tmp_path) -> None:
         pytest.skip(f"onnx {OLD} is the installed version")
     out = tmp_path / "upgrade"
     run = subprocess.run(
-        [sys.executable, "-m", "reports.cli", "upgrade", "onnx", OLD, new, "--out", str(out),
+        [sys.executable, "-m", "tconv.reports.cli", "upgrade", "onnx", OLD, new, "--out", str(out),
          "--cache", str(ROOT / ".tconv-venvs"), "--profile", "quick", "--adapters",
          "onnx.reference", "-n", "0"], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert run.returncode in (0, 1), run.stderr[-2000:]

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.case import DTYPES, LAYOUTS, Case, OutputShape
-from cases.families import _seed
-from cases.userfile import SCHEMA_PATH, CaseFileError, load, schema
 from conftest import examples
-from oracle import geometry
+from tconv.cases.case import DTYPES, LAYOUTS, Case, OutputShape
+from tconv.cases.families import _seed
+from tconv.cases.userfile import SCHEMA_PATH, CaseFileError, load, schema
+from tconv.oracle import geometry
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "cases.toml"

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import adapters
-from adapters.workers import Worker
-from cases.case import Case
-from tests.conformance.judge import judge
+from tconv import adapters
+from tconv.adapters.workers import Worker
+from tconv.cases.case import Case
+from tconv.conformance.judge import judge
 
 
 def case(fault: str) -> Case:
@@ -71,7 +71,10 @@ def test_a_backend_can_run_from_another_virtual_environment(tmp_path) -> None:
     python = other / "bin" / "python"
     target = subprocess.run([str(python), "-c", "import site; print(site.getsitepackages()[0])"],
                             capture_output=True, text=True, check=True).stdout.strip()
-    (Path(target) / "borrowed.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    # addsitedir, as tconv upgrade writes it: this environment's own .pth files (an editable
+    # tconv's among them) run there too.
+    (Path(target) / "borrowed.pth").write_text("".join(
+        f"import site; site.addsitedir({p!r})\n" for p in site.getsitepackages()))
     here, there = Worker("faults", timeout=30), Worker("faults", python=str(python), timeout=30)
     try:
         assert here.prefix() == sys.prefix

@@ -13,6 +13,6 @@ Every module works per spatial axis and offers:
 A rule that needs the input size, kernel, stride or dilation takes them as ``Axis``.
 """
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 __all__ = ["Axis", "Canonical", "NotExpressible", "RuleViolation"]

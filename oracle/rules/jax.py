@@ -27,7 +27,7 @@ d*(k-1) - hi``. ``transpose_kernel=True`` flips it back: the scatter with the ke
 
 from __future__ import annotations
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 MODES = ("SAME", "VALID")
 

@@ -30,7 +30,7 @@ backend translation above puts it at the end.
 
 from __future__ import annotations
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 PADDINGS = ("valid", "same")
 

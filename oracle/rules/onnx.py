@@ -38,7 +38,7 @@ Two readings had to be chosen, where the spec is ambiguous:
 
 from __future__ import annotations
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 AUTO_PADS = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
 

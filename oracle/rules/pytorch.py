@@ -20,7 +20,7 @@ Sources (torch 2.x; read at pytorch/pytorch@ddbcf1cd, confirmed for 2.13.0):
 
 from __future__ import annotations
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 
 def padding(padding: int, output_padding: int = 0) -> Canonical:

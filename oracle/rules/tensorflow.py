@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
 MODES = ("SAME", "VALID", "EXPLICIT")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from adapters.base import Plan
-from adapters.workers import Outcome
-from cases.case import Case
-from oracle import conv_transpose, conv_transpose_grad
-from tests.conformance.judge import judge, judge_gradients
+from tconv.adapters.base import Plan
+from tconv.adapters.workers import Outcome
+from tconv.cases.case import Case
+from tconv.conformance.judge import judge, judge_gradients
+from tconv.oracle import conv_transpose, conv_transpose_grad
 
 CASE = Case("edge", "judge", 2, 2, 4, 2, (4, 3), (3, 2), (2, 1), (1, 2), ((1, 0), (0, 1)),
             (1, 0), True, "float32")

@@ -17,7 +17,7 @@ import pytest
 ])
 def test_wrong_option(options, message) -> None:
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "tests/conformance/test_forward.py", *options],
+                          "conformance/suite/test_forward.py", *options],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 4                      # pytest's usage error
     lines = [line for line in run.stderr.splitlines() if line.strip()]

@@ -8,22 +8,18 @@ from importlib.metadata import PackageNotFoundError, version
 import pytest
 from packaging.specifiers import SpecifierSet
 
-import adapters
-from cases.families import profile
-from tests.conformance import registry
+from tconv import adapters
+from tconv.cases.families import profile
+from tconv.conformance import registry
+from tconv.conformance.status import FAILING
 
-STATUSES = {"precision", "mismatch", "shape", "error", "accepted-invalid", "crash", "timeout"}
-# The distribution whose version an adapter's framework reports.
-DISTRIBUTIONS = {"torch": "torch", "tensorflow": "tensorflow-cpu", "jax": "jax",
-                 "onnxruntime": "onnxruntime", "onnx-reference": "onnx", "keras-tensorflow": "keras",
-                 "keras-jax": "keras", "keras-torch": "keras"}
 ENTRIES = registry.load()
 
 
 def test_entries_are_well_formed() -> None:
     for entry in ENTRIES:
         assert entry.adapter in adapters.REGISTRY, entry
-        assert entry.status in STATUSES, entry
+        assert entry.status in FAILING, entry
         assert entry.evidence.strip(), entry
         entry.affects("0")  # the specifier parses
 
@@ -36,7 +32,7 @@ def test_entry_matches_a_case_and_the_installed_version(entry: registry.Known) -
     else:   # a rule only (case = []): it must describe some case of the profiles
         assert entry.where and any(entry.holds(c) for c in cases), f"matches no case: {entry}"
     try:
-        installed = version(DISTRIBUTIONS[adapters.backend(entry.adapter)])
+        installed = version(adapters.version_distribution(adapters.backend(entry.adapter)))
     except PackageNotFoundError:
         pytest.skip(f"{entry.adapter}'s framework is not installed")
     if not entry.affects(installed) and _older_only(entry.versions, installed):
@@ -78,3 +74,52 @@ def test_predicates_only_explain_failures_of_their_own_status() -> None:
     for status in ("pass", "unsupported", "mismatch"):
         assert registry.find(known, "forward", "onnxruntime", case, "cpu", status, "1.0") is None
     assert registry.find(known, "forward", "torch.functional", case, "cpu", "error", "1") is None
+
+
+def _registry_file(tmp_path, text: str):
+    path = tmp_path / "ours.toml"
+    path.write_text(text)
+    return path
+
+
+OURS = '''
+[[issue]]
+adapter = "onnx.reference"
+case = "edge/k1-s2/float32"
+status = "mismatch"
+versions = ">=1"
+evidence = "our build's own finding"
+'''
+
+
+def test_a_file_of_ones_own_adds_entries_that_say_where_they_came_from(tmp_path) -> None:
+    path = _registry_file(tmp_path, OURS)
+    known = registry.load_all([str(path)])
+    assert len(known) == len(ENTRIES) + 1
+    assert {e.source for e in known[:-1]} == {"known_issues.toml"}
+    assert known[-1].source == str(path) and known[-1].record()["source"] == str(path)
+    case = next(c for c in profile("quick") if c.id == "edge/k1-s2/float32")
+    assert registry.find(known, "forward", "onnx.reference", case, "cpu", "mismatch",
+                         "1.23") is known[-1]
+
+
+@pytest.mark.parametrize("entry, words", [
+    ("where = \"__import__('os').system('true')\"", "where:"),
+    ('where = "kernel.count(1)"', "where:"),
+    ('where = "kernal == 1"', "kernal"),
+    ('where = "(lambda: 1)()"', "where:"),
+    ('status = "pass"', "status"),
+    ('versions = "not a specifier"', "versions"),
+    ('adapter = "no.such.entry"', "no.such.entry"),
+    ('devices = ["tpu"]', "devices"),
+    ('colour = "red"', "fields must be"),
+])
+def test_a_bad_entry_is_one_line_naming_the_file_and_the_entry(tmp_path, entry, words) -> None:
+    lines = [line for line in OURS.strip().splitlines()
+             if not line.startswith(entry.split(" = ")[0] + " =")]
+    path = _registry_file(tmp_path, "\n".join([*lines, entry]) + "\n")
+    with pytest.raises(registry.RegistryError) as raised:
+        registry.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: issue 1: ") and words in message
+    assert "\n" not in message

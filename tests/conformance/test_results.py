@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+# Under xdist the controller writes (the plugin's writer runs in every process); and the suite
+# runs by its package name from any directory, as `tconv run` starts it.
+SUITE = str(Path(__file__).resolve().parents[2] / "conformance" / "suite" / "test_forward.py")
 
-# Under xdist the controller writes; started on tests/ (as `make test` does) the controller
-# never loads tests/conformance/conftest.py, so the writer must not live there.
-@pytest.mark.parametrize("workers, where", [("0", "tests/conformance/test_forward.py"),
-                                            ("2", "tests/conformance/test_forward.py"),
-                                            ("2", "tests")])
+
+@pytest.mark.parametrize("workers, where", [("0", [SUITE]), ("2", [SUITE]),
+                                            ("2", ["--pyargs", "tconv.conformance.suite"])])
 def test_one_line_per_check(tmp_path, workers, where) -> None:
     results = tmp_path / "results.jsonl"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", workers, "-p", "no:cacheprovider",
-         where, "--adapters", "torch.functional", "--profile", "quick",
+         *where, "--adapters", "torch.functional", "--profile", "quick",
          "-k", "test_forward and literature", "--results", str(results)],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-2000:]
     rows = [json.loads(line) for line in results.read_text().splitlines()]
     assert len(rows) == 5 == len({r["case_id"] for r in rows})      # the 5 exact vectors

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oracle import conv, conv_transpose, conv_transpose_grad, error_bound
+from tconv.oracle import conv, conv_transpose, conv_transpose_grad, error_bound
 
 X = np.ones((1, 2, 3))
 W = np.ones((2, 1, 2))

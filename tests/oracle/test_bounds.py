@@ -9,9 +9,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from oracle import conv_transpose, error_bound, unit_roundoff
-from oracle.bounds import gamma, term_counts
-from oracle.transpose import geometry
+from tconv.oracle import conv_transpose, error_bound, unit_roundoff
+from tconv.oracle.bounds import gamma, term_counts
+from tconv.oracle.transpose import geometry
 from tests.oracle import formulations as f
 from tests.oracle.strategies import Config, configs
 
@@ -97,7 +97,7 @@ def test_term_counts_are_exact_per_axis() -> None:
 def test_float32_gradients_stay_within_their_bounds(config: Config) -> None:
     """dx = C dy with C the forward convolution's matrix (y = Cᵀ x), and dbias = the sum of dy,
     computed in float32, against the oracle's gradients and gradient_bounds."""
-    from oracle import conv_transpose_grad, gradient_bounds
+    from tconv.oracle import conv_transpose_grad, gradient_bounds
 
     x, w, _ = config.arrays(np.float32)
     dy = np.random.default_rng(config.seed + 3).standard_normal(

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 
 from conftest import examples
-from oracle import conv_transpose, conv_transpose_grad
+from tconv.oracle import conv_transpose, conv_transpose_grad
 from tests.oracle.strategies import Config, configs
 
 

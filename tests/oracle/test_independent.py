@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 
 from conftest import examples
-from oracle import conv, conv_transpose
+from tconv.oracle import conv, conv_transpose
 from tests.oracle import formulations as f
 from tests.oracle.strategies import Config, configs
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases.literature import VECTORS, Vector
 from conftest import examples
-from oracle import conv_transpose, geometry
+from tconv.cases.literature import VECTORS, Vector
+from tconv.oracle import conv_transpose, geometry
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oracle import conv, conv_transpose, conv_transpose_grad, error_bound, geometry
-from oracle.rules import (
+from tconv.oracle import conv, conv_transpose, conv_transpose_grad, error_bound, geometry
+from tconv.oracle.rules import (
     Axis,
     Canonical,
     NotExpressible,
@@ -250,7 +250,7 @@ def test_keras_op_rule() -> None:
 def test_gradient_bounds_by_hand() -> None:
     """x = [1, -2, 3], w = [0.5, 0.25], dy = [1, -1, 2, 0.5]: dx sums 2 products (C_out/g *
     taps), dw 3 (N * input positions), dbias 4 (N * output positions)."""
-    from oracle import gradient_bounds
+    from tconv.oracle import gradient_bounds
 
     x, w = np.array([[[1.0, -2.0, 3.0]]]), np.array([[[0.5, 0.25]]])
     dy = np.array([[[1.0, -1.0, 2.0, 0.5]]])

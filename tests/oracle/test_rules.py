@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import examples
-from oracle.rules import (
+from tconv.oracle.rules import (
     Axis,
     Canonical,
     NotExpressible,
@@ -340,7 +340,7 @@ def test_jax_pairs_are_zero_insertion_of_the_flipped_kernel(axis, lo, hi, seed) 
     """A pair pads the zero-stuffed input; correlating with w is the scatter of flip(w)."""
     import numpy as np
 
-    from oracle import conv_transpose
+    from tconv.oracle import conv_transpose
     from tests.oracle.formulations import zero_insertion
 
     try:

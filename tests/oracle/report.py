@@ -1,4 +1,6 @@
-"""The oracle's own conformance report: what ``make report`` writes until adapters exist.
+"""The oracle's own report, written by ``make report`` beside the conformance run's: what the
+oracle's tests check, as a document. It lives with those tests (its independent formulations
+are test code, and no product module may import tests).
 
 - the exact vectors of ``semantics.md`` §3, each with the oracle's result;
 - a seeded sweep of random configurations, the oracle against the three independent
@@ -8,7 +10,7 @@
 
 Writes ``oracle.json`` and ``oracle.md`` into ``--out``; exits 1 if any check fails.
 
-    python -m reports.oracle_report --out reports/latest [--cases 300] [--seed 0]
+    python -m tests.oracle.report --out reports/latest [--cases 300] [--seed 0]
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cases.literature import VECTORS
-from oracle import conv_transpose
-from oracle.rules import Axis, Canonical, RuleViolation, jax, keras, onnx, tensorflow
+from tconv.cases.literature import VECTORS
+from tconv.oracle import conv_transpose
+from tconv.oracle.rules import Axis, Canonical, RuleViolation, jax, keras, onnx, tensorflow
 from tests.oracle import formulations
 
 FORMULATIONS = {"direct loop": formulations.direct, "explicit matrix": formulations.matrix,

@@ -1,8 +1,8 @@
 """Standalone reproducer scripts for the checks of a conformance run that did not pass.
 
-``reproducer(row)`` turns one line of ``results.jsonl`` (``reports.results``) into a short Python
-script that, run in a fresh interpreter where ``import oracle`` works (the checkout installed,
-as in the project's virtual environment):
+``reproducer(row)`` turns one line of ``results.jsonl`` (``conformance.results``) into a short
+Python script that, run in a fresh interpreter where tconv is installed (``import tconv``; the
+checkout installed, as in the project's virtual environment):
 
 1. builds the case's inputs from its seed exactly as ``cases.case.Case.arrays()`` does;
 2. makes the native framework call with the plan's native parameters: the adapter's ``script``
@@ -11,7 +11,8 @@ as in the project's virtual environment):
 3. computes the oracle's answer under the framework's documented window (``plan.canonical``)
    and its error bound;
 4. prints the shapes, the largest error and the error in bound units, and the verdict line
-   ``status: ...`` by the rule of ``tests/conformance/judge.py``.
+   ``status: ...`` of tconv's own judge (``tconv.conformance.judge``, imported: the script
+   carries no copy of its rule).
 
 Gradient checks: the adapters that differentiate implement ``grad_script`` (the same call
 differentiated by the framework's own autodiff), so a gradient row's script compares dx, dw and
@@ -19,8 +20,8 @@ dbias with ``oracle.conv_transpose_grad`` in units of ``oracle.gradient_bounds``
 gradient the run used (seed + 1). An adapter without one gets the forward reproducer, with a
 comment saying so.
 
-``python -m reports.reproducer RESULTS.jsonl... --out DIR`` writes one script per check that did
-not pass (``write_all``), named after its check id.
+``python -m tconv.conformance.reproducer RESULTS.jsonl... --out DIR`` writes one script per
+check that did not pass (``write_all``), named after its check id.
 
 Every value written into a script as code is the ``repr`` of an int, a string or a tuple taken
 from the case and the plan, never text from a results line: what a framework wrote (exception
@@ -37,13 +38,14 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
-import adapters
-from adapters import Unsupported
-from cases.case import DTYPES, LAYOUTS, PADDING_MODES, Case, OutputShape
-from reports.results import STATUSES, read
+from tconv import adapters
+from tconv.adapters import Unsupported
+from tconv.cases.case import DTYPES, LAYOUTS, PADDING_MODES, Case, OutputShape
+from tconv.conformance.results import read
+from tconv.conformance.status import CLEAN, NO_ANSWER, STATUSES
 
 # Statuses a reproducer is written for: everything but a pass and what was not run.
-NO_REPRODUCER = ("pass", "unsupported")
+NO_REPRODUCER = CLEAN
 COMMENT_LIMIT = 400  # characters of recorded text kept in a comment
 
 
@@ -67,7 +69,7 @@ def _padding(padding: object) -> tuple[tuple[int, int], ...] | str | OutputShape
 
 
 def case_from_record(record: dict) -> Case:
-    """A results row's ``case`` (``tests.conformance.checks.case_record``: JSON lists, padding
+    """A results row's ``case`` (``results.case_record``: JSON lists, padding
     as a string, a list of pairs or ``{"output_shape": [...]}``) back to the ``Case``."""
     dtype, layout = record.get("dtype", "float32"), record.get("layout", "channels_first")
     if dtype not in DTYPES:
@@ -141,27 +143,6 @@ def _function(name: str, parameters: str, doc: str, body: str, results: str) -> 
                       textwrap.indent(body, "    "), f"    return {results}"])
 
 
-# The judge's rule (tests/conformance/judge.py, compare), restated for a standalone script.
-COMPARE = '''
-def compare(got, want, bound):
-    """(status, max error, error in bound units) by tests/conformance/judge.py's rule: pass
-    within 1 bound unit; precision when above but the max error is at most 1% of the largest
-    |expected| value; mismatch otherwise; shape when the shapes differ."""
-    if got.shape != want.shape:
-        return "shape", float("nan"), float("nan")
-    if want.size == 0:
-        return "pass", 0.0, 0.0
-    error = np.abs(got - want)
-    error[np.isnan(got)] = np.inf  # a NaN is never within the bound
-    with np.errstate(divide="ignore", invalid="ignore"):
-        units = np.where(error == 0, 0.0, error / bound)
-    max_error, max_units = float(error.max()), float(units.max())
-    if max_units <= 1:
-        return "pass", max_error, max_units
-    semantic = max_error > 0.01 * float(np.abs(want).max())
-    return ("mismatch" if semantic else "precision"), max_error, max_units
-'''.strip()
-
 FORWARD_MAIN = '''
 print(f"{ADAPTER} on {CASE_ID}")
 try:
@@ -179,13 +160,14 @@ if y is not None and violation:
 elif y is not None:
     expected = conv_transpose(x, w, b, **window)
     bound = error_bound(x, w, b, dtype=dtype, **window)
-    status, max_error, units = compare(y, expected, bound)
+    verdict = compare(y, expected, bound)  # tconv's judge
     print(f"output shape {y.shape}, expected (oracle) {expected.shape}")
-    if status == "shape":
+    if verdict.status == "shape":
         print(f"status: shape ({y.shape}, expected {expected.shape})")
     else:
-        print(f"max error {max_error:.3g} = {units:.3g} bound units")
-        print(f"status: {status} (max error {max_error:.3g} = {units:.3g} bound units)")
+        print(f"max error {verdict.max_abs_error:.3g} = {verdict.bound_units:.3g} bound units")
+        print(f"status: {verdict.status} (max error {verdict.max_abs_error:.3g} = "
+              f"{verdict.bound_units:.3g} bound units)")
 '''.strip()
 
 GRADIENT_MAIN = '''
@@ -201,22 +183,15 @@ except Exception as error:  # the framework refused the call
     print(f"the framework raised {type(error).__name__}: {error}")
     print("status: error")
 else:
-    severity = ("pass", "precision", "mismatch", "shape")
-    worst = None
+    verdicts = []
     for name, g, e, bound in zip(("dx", "dw", "dbias"), got, want, bounds):
         if g is None:
             continue
-        status, max_error, units = compare(g, e, bound)
+        verdicts.append(compare(g, e, bound, name))  # tconv's judge
         print(f"{name}: shape {g.shape}, expected (oracle) {e.shape}; "
-              f"max error {max_error:.3g} = {units:.3g} bound units")
-        key = (severity.index(status), units)
-        if worst is None or key > worst[0]:
-            worst = (key, name, status, max_error, units)
-    _, name, status, max_error, units = worst
-    if status == "shape":
-        print(f"status: shape ({name})")
-    else:
-        print(f"status: {status} ({name}: max error {max_error:.3g} = {units:.3g} bound units)")
+              f"max error {verdicts[-1].max_abs_error} = {verdicts[-1].bound_units} bound units")
+    verdict = worst(verdicts)
+    print(f"status: {verdict.status} ({verdict.detail or 'within the bound'})")
 '''.strip()
 
 
@@ -227,12 +202,12 @@ def _header(row: dict, case: Case, gradients: bool, fallback: str) -> list[str]:
              f"{row['adapter']} on {comment(case.id)}.",
              f"# Recorded status: {recorded} (framework version "
              f"{comment(row.get('framework_version', '?'))}).",
-             "# Generated by reports/reproducer.py; run with the tconv checkout installed "
-             "(`import oracle`).",
-             "# It prints the verdict by the rule of tests/conformance/judge.py: `status: ...`."]
+             "# Generated by tconv (tconv.conformance.reproducer); run it where tconv is "
+             "installed (`import tconv`).",
+             "# It prints the verdict of tconv's own judge: `status: ...`."]
     if row.get("detail"):
         lines.append(f"# Recorded detail: {comment(row['detail'])}")
-    if observed in ("crash", "timeout"):
+    if observed in NO_ANSWER:
         lines.append(f"# The run's worker {'died' if observed == 'crash' else 'hung'}: this "
                      "script is expected to do the same, not to print a status.")
     if case.source:
@@ -274,7 +249,8 @@ def script(row: dict) -> str:
     environment = adapters.environment(adapters.backend(name))
     oracle = ("conv_transpose, conv_transpose_grad, gradient_bounds" if gradients
               else "conv_transpose, error_bound")
-    imports = [f"import numpy as np\n\nfrom oracle import {oracle}"]
+    imports = [f"import numpy as np\n\nfrom tconv.conformance.judge import compare, worst\n"
+               f"from tconv.oracle import {oracle}"]
     if environment:
         imports[:0] = ["import os", "",
                        "# The environment of the adapter's worker (adapters.BACKENDS), before "
@@ -290,7 +266,6 @@ def script(row: dict) -> str:
         "# The oracle's window: the framework's documented rule, per axis (begin, end, "
         f"output_padding) = {plan.canonical!r}\n" + _window(case, plan.canonical),
         _gradient_function(adapter, native) if gradients else _forward_function(adapter, native),
-        COMPARE,
         GRADIENT_MAIN if gradients else FORWARD_MAIN,
     ]
     return "\n\n\n".join(parts) + "\n"
@@ -335,8 +310,8 @@ def write_all(rows: Iterable[dict], out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write one reproducer script per check that did not pass: python -m reports.reproducer
-    RESULTS.jsonl... --out DIR."""
+    """Write one reproducer script per check that did not pass: python -m
+    tconv.conformance.reproducer RESULTS.jsonl... --out DIR."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)

@@ -17,13 +17,20 @@ from dataclasses import replace
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from adapters.workers import Workers
-from cases.case import Case, OutputShape
-from cases.families import _seed
-from tests.conformance import registry
-from tests.conformance.checks import Check, forward
+from tconv.adapters.workers import Workers
+from tconv.cases.case import Case, OutputShape
+from tconv.cases.families import _seed
+from tconv.conformance import registry
+from tconv.conformance.pipeline import Check, forward
+from tconv.conformance.status import CLEAN
 
 FAMILY = "explore"
+
+
+def examples(ci: int) -> int:
+    """``ci`` examples in hypothesis's ``ci`` profile (100 examples), scaled by the same
+    factor in the profile loaded now (the project's ``deep`` one has ten times more)."""
+    return ci * settings().max_examples // 100
 
 
 def _x(values: tuple[int, ...]) -> str:
@@ -132,7 +139,7 @@ def explore(adapter: str, workers: Workers, known: list[registry.Known], example
 
     def unexplained(case: Case) -> Check | None:
         check = forward(adapter, case, workers, device)
-        if check.status in ("pass", "unsupported"):
+        if check.status in CLEAN:
             return None
         entry = registry.find(known, "forward", adapter, case, device, check.status,
                               check.version)

@@ -1,4 +1,6 @@
-"""The registry of known discrepancies (``known_issues.toml``).
+"""The registry of known discrepancies: the project's ``known_issues.toml``, plus the files a
+run names with ``--known FILE`` (the same format: a platform team's own accepted
+discrepancies). Every entry remembers the file it came from (``source``).
 
 An entry matches checks by case id (``case``: shell-style patterns; a match becomes a strict
 xfail, so the status must be the registered one). An entry may also state its rule as a
@@ -6,33 +8,33 @@ predicate over the case's fields (``where``, see ``fields``): a failing check of
 matches (a user's case file, the exploration of the full profile) is explained by an entry
 whose predicate holds and whose status is the one observed. A predicate never demands a
 failure; it only explains one, and it must hold for every case the entry lists
-(``tests/conformance/test_registry.py``).
+(the project's ``test_registry.py``). Predicates are read by ``predicate`` (a small
+expression language evaluated without ``eval``: a ``--known`` file comes from outside).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from adapters.devices import DEVICES
-from cases.case import Case, OutputShape
+from tconv import adapters
+from tconv.adapters.devices import DEVICES
+from tconv.cases.case import Case, OutputShape
+from tconv.conformance import predicate
+from tconv.conformance.status import CLEAN, FAILING, Status
 
 PATH = Path(__file__).with_name("known_issues.toml")
+# How reports name the project's own file (an installed copy lives elsewhere).
+PROJECT = "known_issues.toml"
 FIELDS = {"adapter", "case", "status", "versions", "evidence"}
 # check: "forward" (the default) or "gradients"; devices: the check devices it concerns
 # (adapters.devices; default: all); where: the rule as a predicate over the case's fields.
 OPTIONAL = {"check", "devices", "where"}
-
-# What a predicate may call: nothing with side effects.
-PREDICATE_BUILTINS = {"any": any, "all": all, "zip": zip, "len": len, "min": min, "max": max,
-                      "sum": sum, "range": range}
-
 
 def fields(case: Case) -> dict:
     """The names a ``where`` predicate reads: the case's fields in the oracle's words, with the
@@ -51,16 +53,22 @@ def fields(case: Case) -> dict:
             "layout": case.layout, "family": case.family}
 
 
+FIELD_NAMES = frozenset({"dims", "batch", "in_channels", "out_channels", "groups", "input_size",
+                         "kernel", "stride", "dilation", "mode", "pads", "output_shape",
+                         "output_padding", "bias", "dtype", "layout", "family"})
+
+
 @dataclass(frozen=True)
 class Known:
     adapter: str
     case: str | tuple[str, ...]   # one shell-style pattern over case ids, or several
-    status: str
+    status: Status
     versions: str
     evidence: str
     check: str = "forward"
     devices: tuple[str, ...] = ()
     where: str = ""
+    source: str = PROJECT          # the file it came from
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -78,9 +86,7 @@ class Known:
         """Whether the entry's predicate holds for ``case`` (False without one)."""
         if not self.where:
             return False
-        # The case's fields are globals so that generator expressions see them too.
-        return bool(eval(_compiled(self.where), {"__builtins__": PREDICATE_BUILTINS,  # noqa: S307
-                                                 **fields(case)}))
+        return predicate.parse(self.where, FIELD_NAMES).evaluate(fields(case))
 
     def explains(self, adapter: str, case: Case, device: str, status: str) -> bool:
         """Whether this entry explains a ``status`` observed on ``case`` by its predicate."""
@@ -90,9 +96,11 @@ class Known:
         return not self.versions or Version(version.split("+")[0]) in SpecifierSet(self.versions)
 
 
-@functools.cache
-def _compiled(where: str):
-    return compile(where, "<known_issues.toml where>", "eval")
+    def record(self) -> dict:
+        """The entry as JSON values (results lines and reports carry it)."""
+        return {"adapter": self.adapter, "case": list(self.patterns), "check": self.check,
+                "status": str(self.status), "versions": self.versions, "evidence": self.evidence,
+                "devices": list(self.devices), "where": self.where, "source": self.source}
 
 
 def find(known: list[Known], check: str, adapter: str, case: Case, device: str, status: str,
@@ -102,31 +110,72 @@ def find(known: list[Known], check: str, adapter: str, case: Case, device: str, 
     entries = [e for e in known if e.check == check and e.adapter == adapter]
     by_id = next((e for e in entries if e.matches(adapter, case.id, device)
                   and e.affects(version)), None)
-    if by_id is not None or status in ("pass", "unsupported"):
+    if by_id is not None or status in CLEAN:
         return by_id
     return next((e for e in entries if e.explains(adapter, case, device, status)
                  and e.affects(version)), None)
 
 
-def load(path: Path = PATH) -> list[Known]:
-    entries = tomllib.loads(path.read_text()).get("issue", [])
+class RegistryError(ValueError):
+    """A registry file that cannot be used: one line naming the file, the entry and what is
+    wrong."""
+
+
+def load(path: Path = PATH, source: str | None = None) -> list[Known]:
+    """The entries of one registry file; ``source``: how reports name it (default: the
+    project's file as ``known_issues.toml``, any other by its path)."""
+    source = source or (PROJECT if Path(path) == PATH else str(path))
+    try:
+        entries = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("issue", [])
+    except OSError as error:
+        raise RegistryError(f"{path}: cannot be read: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise RegistryError(f"{path}: not TOML: {error}") from None
+    if not isinstance(entries, list):
+        raise RegistryError(f"{path}: 'issue' must be an array of tables ([[issue]])")
     known = []
+    statuses = sorted(FAILING)
     for number, entry in enumerate(entries, 1):
-        if not FIELDS <= set(entry) <= FIELDS | OPTIONAL:
-            raise ValueError(f"{path}: issue {number}: fields must be {sorted(FIELDS)} (and "
-                             f"optionally {sorted(OPTIONAL)}), got {sorted(entry)}")
+        where = f"{path}: issue {number}"
+        if not isinstance(entry, dict) or not FIELDS <= set(entry) <= FIELDS | OPTIONAL:
+            got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            raise RegistryError(f"{where}: fields must be {sorted(FIELDS)} (and optionally "
+                                f"{sorted(OPTIONAL)}), got {got}")
+        if entry["adapter"] not in {**adapters.REGISTRY, **adapters.TESTING}:
+            raise RegistryError(f"{where}: adapter: unknown entry point {entry['adapter']!r}")
         if isinstance(entry["case"], list):
             entry = {**entry, "case": tuple(entry["case"])}
+        if entry["status"] not in statuses:
+            raise RegistryError(f"{where}: status: {entry['status']!r} is not a failing "
+                                f"status; choose from {', '.join(statuses)}")
+        entry = {**entry, "status": Status(entry["status"])}
+        if entry.get("check", "forward") not in ("forward", "gradients"):
+            raise RegistryError(f"{where}: check: {entry['check']!r}; choose forward or "
+                                "gradients")
         if "devices" in entry:
             unknown = set(entry["devices"]) - set(DEVICES)
             if unknown:
-                raise ValueError(f"{path}: issue {number}: unknown devices {sorted(unknown)}; "
-                                 f"choose from {list(DEVICES)}")
+                raise RegistryError(f"{where}: devices: unknown {sorted(unknown)}; choose "
+                                    f"from {list(DEVICES)}")
             entry = {**entry, "devices": tuple(entry["devices"])}
+        try:
+            SpecifierSet(entry["versions"])
+        except (InvalidSpecifier, TypeError):
+            raise RegistryError(f"{where}: versions: {entry['versions']!r} is not a version "
+                                "specifier") from None
         if "where" in entry:
             try:
-                _compiled(entry["where"])
-            except SyntaxError as error:
-                raise ValueError(f"{path}: issue {number}: where: {error.msg}") from None
-        known.append(Known(**entry))
+                predicate.parse(entry["where"], FIELD_NAMES)
+            except predicate.PredicateError as error:
+                raise RegistryError(f"{where}: where: {error}") from None
+        known.append(Known(**entry, source=source))
+    return known
+
+
+def load_all(extra: list[str] | tuple[str, ...] = ()) -> list[Known]:
+    """The project's registry and every ``--known`` file after it (the project's entries are
+    found first)."""
+    known = load()
+    for path in extra:
+        known += load(Path(path))
     return known

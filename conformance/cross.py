@@ -6,7 +6,7 @@ largest magnitude (the judge's threshold for a semantic difference: a crop on th
 flipped kernel or a one-pixel shift moves values by their own magnitude). Each entry point runs
 the case its own way (``plan``), in its own worker.
 
-    python -m tests.conformance.cross --profile default --dtype float32 --out reports/latest
+    python -m tconv.conformance.cross --profile default --dtype float32 --out reports/latest
 """
 
 from __future__ import annotations
@@ -16,41 +16,22 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-import adapters
-from adapters import Unsupported
-from adapters.workers import Workers
-from cases.families import profile
-from tests.conformance.judge import SEMANTIC
-
-
-def agree(a: np.ndarray, b: np.ndarray) -> bool:
-    if a.shape != b.shape:
-        return False
-    scale = max(float(np.abs(a).max(initial=0)), float(np.abs(b).max(initial=0)))
-    return bool(np.all(np.abs(a - b) <= SEMANTIC * scale))
+from tconv import adapters
+from tconv.adapters.workers import Workers
+from tconv.cases.families import profile
+from tconv.conformance import pipeline
+from tconv.conformance.judge import agree
 
 
 def answers(case, names: list[str], workers: Workers) -> dict[str, dict]:
-    """Each entry point's answer to ``case``: its output, or why there is none."""
-    x, w, b = case.arrays()
+    """Each entry point's answer to ``case`` (through the check pipeline): its output, for
+    the entry points that computed one on a case their rules allow."""
     found = {}
     for name in names:
-        adapter = adapters.load(name)
-        if case.dtype not in adapter.conventions.dtypes:
-            continue
-        try:
-            plan = adapter.plan(case)
-        except Unsupported:
-            continue
-        if plan.violation:
-            continue
-        outcome = workers.get(adapters.backend(name)).call(name, plan.native, x, w, b,
-                                                           case.dtype)
-        if outcome.status == "ok":
-            found[name] = {"y": outcome.y, "call": adapter.source(plan),
-                           "canonical": plan.canonical}
+        check = pipeline.run(name, case, workers)
+        if check.output is not None and check.plan is not None and not check.plan.violation:
+            found[name] = {"y": check.output, "call": check.call,
+                           "canonical": check.plan.canonical}
     return found
 
 

@@ -1,0 +1,160 @@
+"""The pytest plugin of the conformance run, registered as the ``tconv`` entry point of
+``pytest11`` (so a framework's own CI runs the suite after ``pip install``):
+
+    pytest --pyargs tconv.conformance.suite [--profile quick|default|full] [--backends ...]
+
+It declares the options (``options.OPTIONS``), checks them before any framework starts,
+parametrizes the suite's checks (every case of the profile against every chosen entry point
+and device, with ``backend_*``, ``family_*``, ``dtype_*`` and ``device_*`` markers), provides
+the session's workers and registry, turns each check into its pytest verdict (``conclude``),
+and writes ``--results``: one JSON line per check, by the controller under xdist (a run
+killed at any moment leaves every finished line whole). ``--fresh-results`` empties the file
+once the options are known to be right, so that a rejected run loses nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tconv import adapters
+from tconv.adapters import devices
+from tconv.adapters.workers import Workers
+from tconv.cases import userfile
+from tconv.cases.case import DTYPES
+from tconv.cases.families import ALL_FAMILIES, profile
+from tconv.conformance import options, pipeline, registry, results
+from tconv.conformance.status import Status
+
+SETTINGS = pytest.StashKey[options.Settings]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tconv", "tconv conformance run")
+    for option in options.OPTIONS:
+        group.addoption(option.flag, **option.arguments())
+    group.addoption("--fresh-results", action="store_true",
+                    help="empty the --results file before the first check (once the options "
+                         "have been checked)")
+
+
+def marker(kind: str, value: str) -> str:
+    return f"{kind}_{value}".replace("-", "_")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    values = {o.dest: config.getoption(o.dest) for o in options.OPTIONS}
+    try:
+        config.stash[SETTINGS] = options.settings(values)
+    except options.OptionError as error:
+        raise pytest.UsageError(str(error)) from None
+    pipeline.memory_cap = config.stash[SETTINGS].memory_cap
+    names = {"backend": adapters.BACKENDS, "family": (*ALL_FAMILIES, userfile.FAMILY),
+             "dtype": DTYPES, "device": devices.DEVICES}
+    for kind, values_ in names.items():
+        for name in values_:
+            config.addinivalue_line("markers", f"{marker(kind, name)}: checks of {kind} {name}")
+    # xdist workers forward their reports to the controller, which writes; a worker does not.
+    path = "" if hasattr(config, "workerinput") else config.getoption("results")
+    pytest_runtest_logreport.path = path
+    if path:
+        # The file exists from the start: a run killed before its first check leaves an
+        # empty, readable results file.
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if config.getoption("fresh_results"):
+            Path(path).write_text("")
+        Path(path).touch()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Append each finished check to ``--results`` as one JSON line, flushed at once. Under
+    xdist this runs in the controller (user_properties travel with the report)."""
+    path = getattr(pytest_runtest_logreport, "path", "")
+    if not path or report.when != "call":
+        return
+    for key, row in report.user_properties:
+        if key == "tconv":
+            results.write_line(path, {**row, "pytest_outcome": report.outcome,
+                                      "duration_s": round(report.duration, 6)})
+
+
+def cases(config: pytest.Config) -> tuple:
+    chosen = config.stash[SETTINGS]
+    return chosen.cases if config.getoption("cases") else profile(chosen.profile)
+
+
+def entry_points(config: pytest.Config) -> list[str]:
+    """The chosen, installed entry points (test-only ones only when named)."""
+    chosen = config.stash[SETTINGS]
+    names = [*adapters.REGISTRY, *(n for n in adapters.TESTING if n in chosen.adapters)]
+    return [n for n in names
+            if (not chosen.backends or adapters.backend(n) in chosen.backends)
+            and (not chosen.adapters or n in chosen.adapters)
+            and adapters.installed(adapters.backend(n))]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for fixture, kind in (("tconv_check", pipeline.FORWARD),
+                          ("tconv_gradient_check", pipeline.GRADIENTS)):
+        if fixture in metafunc.fixturenames:
+            metafunc.parametrize(fixture, _params(metafunc.config, kind))
+
+
+def _params(config: pytest.Config, kind: str) -> list:
+    chosen = config.stash[SETTINGS]
+    params = []
+    for name in entry_points(config):
+        if kind == pipeline.GRADIENTS and not adapters.load(name).conventions.gradients:
+            continue
+        for case in cases(config):
+            if chosen.dtypes and case.dtype not in chosen.dtypes:
+                continue
+            marks = [getattr(pytest.mark, marker("backend", adapters.backend(name))),
+                     getattr(pytest.mark, marker("family", case.family)),
+                     getattr(pytest.mark, marker("dtype", case.dtype))]
+            for device in chosen.devices:
+                if not devices.applies(device, case.dtype):
+                    continue
+                # CPU checks keep the ids they had before devices existed.
+                suffix = "" if device == "cpu" else f"::{device}"
+                params.append(pytest.param(
+                    (name, case, device), id=f"{name}::{case.id}{suffix}",
+                    marks=[*marks, getattr(pytest.mark, marker("device", device))]))
+    return params
+
+
+@pytest.fixture(scope="session")
+def tconv_workers(request: pytest.FixtureRequest):
+    chosen = request.config.stash[SETTINGS]
+    pool = Workers(timeout=chosen.check_timeout, python=chosen.python or sys.executable)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def tconv_known(request: pytest.FixtureRequest) -> list[registry.Known]:
+    return list(request.config.stash[SETTINGS].known)
+
+
+def conclude(result: pipeline.Check, known: list[registry.Known], case,
+             properties: list | None = None) -> None:
+    """The pytest verdict of one check: skip what is unsupported, strict-xfail what the
+    registry expects (failing if it came out otherwise), and fail anything else but a pass.
+    The check's record goes into ``properties`` (pytest's user_properties) first."""
+    matched = registry.find(known, result.kind, result.adapter, case, result.device,
+                            result.status, result.version)
+    if properties is not None:
+        expects = matched if matched and matched.status == result.status else None
+        properties.append(("tconv", results.record(result, case, expects)))
+    if result.status == Status.UNSUPPORTED:
+        pytest.skip(f"unsupported: {result.detail}")
+    if matched is not None:
+        if result.status != matched.status:
+            pytest.fail(f"known issue ({matched.evidence}) expected {matched.status}, "
+                        f"got {result.status}: {result.detail}")
+        pytest.xfail(f"known ({matched.source}): {matched.evidence}")
+    assert result.status == Status.PASS, (
+        f"{result.status}: {result.detail}\n  case: {result.case}\n  call: {result.call}")
