@@ -35,7 +35,7 @@ from tconv.cases.families import (
     _seed,  # the built-in families' seeding, so user seeds match in kind
 )
 
-__all__ = ["FAMILY", "SCHEMA_PATH", "CaseFileError", "load", "schema"]
+__all__ = ["FAMILY", "SCHEMA_PATH", "CaseFileError", "cases_of", "load", "schema"]
 
 FAMILY = "user"
 SCHEMA_PATH = Path(__file__).with_name("case_file.schema.json")
@@ -397,7 +397,13 @@ def load(path: str | Path) -> tuple[Case, ...]:
     that is not a valid case file, and nothing else.
     """
     file = str(path)
-    document = _parse(file, Path(path))
+    return cases_of(_parse(file, Path(path)), file)
+
+
+def cases_of(document: object, file: str) -> tuple[Case, ...]:
+    """The cases of a case-file document already parsed (``{"cases": [...]}``), validated as
+    ``load`` validates a file; ``file`` names it in messages (``tconv port`` builds one from
+    its options)."""
     try:
         errors = list(_validator().iter_errors(document))
     except RecursionError:

@@ -7,30 +7,20 @@
     tconv baseline RESULTS.jsonl --out FILE                           write a gate baseline
     tconv conventions [--check]                                       regenerate CONVENTIONS.md
     tconv upgrade PACKAGE OLD NEW [--profile P] [pytest options]      compare two versions
+    tconv port --from ENTRY --to ENTRY --input-size N.. --kernel K.. [...]  port one layer
+    tconv guide [--check]                                             regenerate PORTING.md
 
 Wrong usage is one line on stderr and exit status 2; so is a missing or malformed input file.
 """
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 from tconv.reports.paths import LATEST, SUITE
-
-
-class UsageError(Exception):
-    """Wrong usage: the message is the one line printed before exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (``tconv <command>: <problem>``), no usage
-    block, and no exit from inside the parser."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+from tconv.reports.usage import Parser, UsageError
 
 
 def _existing(paths: list[Path]) -> list[Path]:
@@ -152,7 +142,8 @@ def _delegate(module: str):
 COMMANDS = {"run": run, "report": report, "gate": _delegate("tconv.reports.gate"),
             "merge": merge, "baseline": baseline,
             "conventions": _delegate("tconv.reports.conventions"),
-            "upgrade": _delegate("tconv.reports.upgrade")}
+            "upgrade": _delegate("tconv.reports.upgrade"), "port": _delegate("tconv.reports.port"),
+            "guide": _delegate("tconv.reports.guide")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from tconv import adapters
 from tconv.adapters.base import Conventions
 from tconv.reports import probes as probing
+from tconv.reports import weights
 
 NO_GPU = "not probed: no CUDA device in this run"
 GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
@@ -236,21 +237,10 @@ def cross(rows: dict, names: list[str], notes: Notes) -> list[str]:
     return table(["nominal parameters", "answers (output values; who gave them)"], body)
 
 
-def _tokens(axes: tuple[str, ...]) -> list[str]:
-    """``("C_in", "C_out/groups", "*kernel")`` -> ``["I", "O", "H", "W"]`` (2-D)."""
-    out = []
-    for axis in axes:
-        out += ["H", "W"] if axis == "*kernel" else ["I" if axis.startswith("C_in") else "O"]
-    return out
-
-
 def weight_conversion(source: Conventions, target: Conventions, flip: bool) -> str:
-    src, tgt = _tokens(source.kernel_axes), _tokens(target.kernel_axes)
-    perm = tuple(src.index(t) for t in tgt)
-    expr = "w" if perm == tuple(range(len(perm))) else f"np.transpose(w, {perm})"
-    if flip:
-        spatial = tuple(i for i, t in enumerate(tgt) if t in "HW")
-        expr = f"np.flip({expr}, axis={spatial})"
+    """The 2-D weight conversion between two entry points' kernel layouts (``reports.weights``),
+    for the porting table (one group)."""
+    expr = weights.single(source.kernel_axes, target.kernel_axes, 2, flip)
     return "unchanged" if expr == "w" else f"`{expr}`"
 
 

@@ -201,7 +201,7 @@ def markdown(report: dict, package: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tconv.reports.cli import Parser, UsageError
+    from tconv.reports.usage import Parser, UsageError
 
     parser = Parser(prog="tconv upgrade", description=__doc__.split("\n\n")[0])
     parser.add_argument("package", choices=sorted(packages()))
