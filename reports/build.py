@@ -1,9 +1,10 @@
 """Every report of a run, built from its ``results.jsonl`` lines alone: ``report.json`` (the
-whole run, schema ``reports/schema/report.schema.json``), ``report.md`` (a pull-request
-summary) and ``report.html`` (one self-contained page). The lines carry what the reports
-show (each check's conventions, registry entry, reproducer and framework version), so a
-report of lines written on another machine or by another version of tconv shows what that
-run saw, never this checkout's current code.
+whole run, schema ``reports/schema/report.schema.json``, the feature matrix of
+``reports.features`` included), ``report.md`` (a pull-request summary) and ``report.html``
+(one self-contained page). The lines carry what the reports show (each check's
+conventions, registry entry, reproducer and framework version), so a report of lines written
+on another machine or by another version of tconv shows what that run saw, never this
+checkout's current code.
 
 A partial run's results build the same reports: a line cut short by a killed run is skipped and
 counted in ``sources``. The document's only volatile fields are ``generated_at`` and each
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from tconv.conformance import results
 from tconv.conformance.status import STATUSES
+from tconv.reports import features
 
 SCHEMA = Path(__file__).with_name("schema") / "report.schema.json"
 VERSION = "0.1.0"
@@ -81,6 +83,7 @@ def document(rows: list[dict], sources: list[dict], command: list[str],
         "cross_framework": cross or [],
         "capabilities": capabilities(rows),
         "known_issues": known_issues(rows),
+        "feature_matrix": features.record(rows),
     }
 
 

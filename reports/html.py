@@ -2,9 +2,11 @@
 
 ``render(document)`` returns the page: the header (tool, run, frameworks, headline counts), filters
 by backend, status, family, dtype and device, the status matrix of entry points x case families,
-every discrepancy (with its native call, reproducer and, for a value difference, a heatmap of
-where the error sits), the cross-framework table of cases whose answers disagree, the capability
-matrix and the known-issue registry.
+the feature matrix of entry points x features (``reports.features``), every discrepancy in
+groups (``reports.groups``: new ones by signature, known ones by registry entry, what a group
+shares said once, each check with its native call, reproducer and, for a value difference, a
+heatmap of where the error sits), the cross-framework table of cases whose answers disagree, the
+capability matrix and the known-issue registry.
 
 Nothing is fetched: the styles and the script are inline, heatmaps are PNG ``data:`` URIs and a
 Content-Security-Policy forbids every other source. Every string of the document is HTML-escaped
@@ -27,7 +29,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from tconv.conformance.status import CLEAN, STATUSES, Status
+from tconv.conformance.status import STATUSES, Status
+from tconv.reports import features, groups
 
 FILTERS = ("backend", "status", "family", "dtype", "device")
 # Worst first: a cell of the status matrix takes the colour of its worst status. A status this
@@ -35,8 +38,6 @@ FILTERS = ("backend", "status", "family", "dtype", "device")
 SEVERITY = (Status.CRASH, Status.TIMEOUT, Status.ERROR, Status.MISMATCH, Status.SHAPE,
             Status.ACCEPTED_INVALID, Status.PRECISION, Status.KNOWN, Status.UNSUPPORTED,
             Status.PASS)
-# Statuses that are not discrepancies.
-QUIET = CLEAN
 MAX_HEATMAPS = 300
 
 
@@ -209,9 +210,9 @@ def _filters(checks: list[dict]) -> str:
                      f'<option value="">all</option>{options}</select></label>')
     return (f'<section id="filters"><h2>Filters</h2>{"".join(parts)}'
             '<p id="filtered-summary"></p>'
-            '<p class="note">Every section below follows the filters; the cross-framework, '
-            'capability and known-issue tables by backend, family and dtype where they '
-            'have them.</p></section>')
+            '<p class="note">Every section below follows the filters; the feature matrix, '
+            'the cross-framework, capability and known-issue tables by backend, family and '
+            'dtype where they have them.</p></section>')
 
 
 def _cell(attrs: str, counts: collections.Counter) -> str:
@@ -246,8 +247,43 @@ def _matrix(checks: list[dict]) -> str:
             f'<tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def _fields(check: dict) -> str:
-    """What happened, as a definition list of the fields that say it."""
+def _feature_cell(counts: dict[str, int]) -> str:
+    """A feature-matrix cell: its nonzero counts, coloured by the worst category
+    (``features.WORST``: new, then known, then pass; unsupported alone is grey)."""
+    worst = features.worst(counts)
+    if not worst:
+        return '<td class="fcell empty">\u2014</td>'
+    lines = "".join(f'<span class="n">{counts[c]} {_e(c)}</span>'
+                    for c in features.CATEGORIES if counts[c])
+    return f'<td class="fcell ft-{worst}">{lines}</td>'
+
+
+def _features(checks: list[dict]) -> str:
+    names = {str(c.get("adapter") or ""): str(c.get("entry_point") or "") for c in checks}
+    head = "".join(f'<th scope="col">{_e(f)}</th>' for f in features.FEATURES)
+    rows = []
+    for entry in features.matrix(checks):
+        cells = "".join(_feature_cell(entry["features"][f]) for f in features.FEATURES)
+        rows.append(f'<tr class="filterable"{_filter_attrs({"backend": entry["backends"]})}>'
+                    f'<th scope="row" title="{_e(names.get(entry["adapter"]))}">'
+                    f'{_e(entry["adapter"])}</th>{cells}</tr>')
+    return ('<section id="features"><h2>Features: entry points \u00d7 what a model may use</h2>'
+            '<p class="note">Each cell counts the checks that exercise the feature: pass, known, '
+            "unsupported and new (a discrepancy no registry entry expects); coloured by the "
+            "worst of new, known and pass, grey when every one was unsupported. A check counts "
+            "under every feature it exercises. Follows the backend filter.</p>"
+            f'<table id="feature-matrix"><thead><tr><th>entry point</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _raised(check: dict) -> str:
+    """The exception a check raised, as text: its type and message."""
+    return ": ".join(str(v) for v in (check.get("error_type"), check.get("error_message")) if v)
+
+
+def _fields(check: dict, raised: bool = True) -> str:
+    """What happened, as a definition list of the fields that say it; ``raised``: whether to
+    list the exception (not when the group's card shows the one all its checks raised)."""
     items = []
     for label, key in (("expected shape", "expected_shape"), ("actual shape", "actual_shape"),
                        ("max abs error", "max_abs_error"), ("error / bound", "bound_units"),
@@ -258,37 +294,101 @@ def _fields(check: dict) -> str:
         if value not in (None, "", []):
             shown = value if isinstance(value, str) else json.dumps(value)
             items.append(f"<dt>{label}</dt><dd>{_e(shown)}</dd>")
-    if check.get("error_type") or check.get("error_message"):
-        items.append(f'<dt>raised</dt><dd class="error-message">{_e(check.get("error_type"))}: '
-                     f'{_e(check.get("error_message"))}</dd>')
+    if raised and (check.get("error_type") or check.get("error_message")):
+        items.append(f'<dt>raised</dt><dd class="error-message">{_e(_raised(check))}</dd>')
     return f'<dl class="fields">{"".join(items)}</dl>'
 
 
-def _discrepancy(check: dict, heatmaps: _Heatmaps) -> str:
+def _shared_raise(rows: tuple[dict, ...]) -> bool:
+    """Whether every check of a group raised the same exception (shown once on its card)."""
+    raised = {(str(r.get("error_type") or ""), str(r.get("error_message") or "")) for r in rows}
+    return len(raised) == 1 and raised != {("", "")}
+
+
+def _check(check: dict, first: dict, shared_raise: bool, heatmaps: _Heatmaps) -> str:
+    """One check of a group's card: its own facts (its detail only where it is not the
+    card's), the native call and the reproducer in full, and its heatmap."""
     status = str(check.get("status") or "")
-    known = ""
-    if status == Status.KNOWN:
-        known = (f'<p class="known">known (observed: {_e(check.get("observed"))}): '
-                 f'{_e(check.get("known_issue"))}</p>')
+    observed = (f' <span class="known">observed: {_e(check.get("observed"))}</span>'
+                if status == Status.KNOWN else "")
+    detail = check.get("detail")
+    own = (f'<p class="detail">{_e(detail)}</p>'
+           if detail and detail != first.get("detail") else "")
     reproducer = check.get("reproducer")
-    repro = (f"<details><summary>reproducer</summary><pre>{_e(reproducer)}</pre></details>"
+    repro = (f'<details><summary>reproducer</summary><pre><code class="reproducer">'
+             f"{_e(reproducer)}</code></pre></details>"
              if reproducer else '<p class="note">no reproducer</p>')
-    return (f'<tr class="check {_css_name(status)}" data-status="{_e(status)}"'
+    return (f'<li class="check {_css_name(status)}" data-status="{_e(status)}"'
             f'{_filter_attrs({k: [v] for k, v in _facets(check).items()})}>'
-            f'<td><code class="check-id">{_e(check.get("check_id"))}</code>'
-            f'<br><span class="badge {_css_name(status)}">{_e(status)}</span>'
-            f' {_e(check.get("check"))} \u00b7 {_e(check.get("entry_point"))}{known}</td>'
-            f'<td><p class="detail">{_e(check.get("detail"))}</p>{_fields(check)}</td>'
-            f'<td><code class="call">{_e(check.get("call"))}</code>{repro}</td>'
-            f"<td>{heatmaps.img(check)}</td></tr>")
+            f'<p class="check-head"><code class="check-id">{_e(check.get("check_id"))}</code>'
+            f' <span class="badge {_css_name(status)}">{_e(status)}</span>'
+            f' {_e(check.get("check"))} \u00b7 {_e(check.get("entry_point"))}{observed}</p>'
+            f'<div class="check-body"><div>{own}{_fields(check, not shared_raise)}</div>'
+            f"{heatmaps.img(check)}</div>"
+            f'<pre><code class="call">{_e(check.get("call"))}</code></pre>{repro}</li>')
+
+
+def _known_title(first: dict) -> tuple[str, str]:
+    """A known group's title (the registry entry's adapter, check, status, cases, versions
+    and file) and its evidence."""
+    entry = first.get("known_entry") or {}
+    facts = " \u00b7 ".join(_e(v) for v in (
+        entry.get("check"), f"expects {entry['status']}" if entry.get("status") else "",
+        ", ".join(str(p) for p in entry.get("case") or []), entry.get("versions"),
+        entry.get("source")) if v)
+    return (f'<span class="badge st-known">known</span> '
+            f'<code class="adapter">{_e(first.get("adapter"))}</code> {facts}',
+            str(entry.get("evidence") or first.get("known_issue") or ""))
+
+
+def _new_title(first: dict) -> str:
+    status = str(first.get("status") or "")
+    error = f" \u00b7 {_e(first.get('error_type'))}" if first.get("error_type") else ""
+    return (f'<span class="badge {_css_name(status)}">{_e(status)}</span> '
+            f'<code class="adapter">{_e(first.get("adapter"))}</code>{error}')
+
+
+def _card_head(group: groups.Group) -> str:
+    """What a group's checks share, said once: the registry entry and its evidence (known),
+    or the status, adapter and error type (new); then the first check's detail, and the
+    exception when all raised the same."""
+    first = group.rows[0]
+    evidence = ""
+    if group.kind == "known":
+        title, text = _known_title(first)
+        evidence = f'<p class="evidence">{_e(text)}</p>'
+    else:
+        title = _new_title(first)
+    detail = f'<p class="detail">{_e(first.get("detail"))}</p>' if first.get("detail") else ""
+    # A worker's end is often its detail word for word: said once.
+    raised = (f'<p class="error-message">raised {_e(_raised(first))}</p>'
+              if _shared_raise(group.rows) and _raised(first) not in str(first.get("detail") or "")
+              else "")
+    return f"<h4>{title}</h4>{evidence}{detail}{raised}"
+
+
+def _card(group: groups.Group, heatmaps: _Heatmaps) -> str:
+    """One group: what its checks share once, the checks collapsed beneath it. The script
+    hides the card when the filters hide all of its checks."""
+    first, n = group.rows[0], len(group.rows)
+    shared_raise = _shared_raise(group.rows)
+    checks = "".join(_check(c, first, shared_raise, heatmaps) for c in group.rows)
+    return (f'<article class="group {group.kind}">{_card_head(group)}'
+            f'<details class="group-checks"><summary><span class="group-count">{n} of {n}'
+            f'</span> check(s)</summary><ol class="checks">{checks}</ol></details></article>')
 
 
 def _discrepancies(checks: list[dict]) -> str:
     # New discrepancies first, then known ones; heatmaps are spent in this order.
-    shown = sorted((c for c in checks if c.get("status") not in QUIET),
-                   key=lambda c: (c.get("status") == Status.KNOWN, str(c.get("check_id"))))
+    found = groups.discrepancies(checks)
     heatmaps = _Heatmaps(MAX_HEATMAPS)
-    rows = "".join(_discrepancy(c, heatmaps) for c in shown)
+    parts = []
+    for kind, title in (("new", "New discrepancies"), ("known", "Known discrepancies")):
+        mine = [g for g in found if g.kind == kind]
+        if mine:
+            parts.append(f'<h3 id="{kind}-discrepancies">{title}: '
+                         f"{sum(len(g.rows) for g in mine)} checks in {len(mine)} group(s)</h3>"
+                         + "".join(_card(g, heatmaps) for g in mine))
     notes = []
     if heatmaps.left_out:
         notes.append(f"{heatmaps.left_out} heatmap(s) left out: at most {MAX_HEATMAPS} are "
@@ -296,12 +396,14 @@ def _discrepancies(checks: list[dict]) -> str:
     if heatmaps.unreadable:
         notes.append(f"{heatmaps.unreadable} error map(s) unreadable.")
     note = "".join(f'<p class="note heatmap-note">{_e(n)}</p>' for n in notes)
-    body = (f'<table id="discrepancies"><thead><tr><th>check</th><th>what happened</th>'
-            f"<th>native call</th><th>where the error sits</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>" if shown
+    total = sum(len(g.rows) for g in found)
+    body = ("".join(parts) if found
             else "<p>None: every check passed or was unsupported.</p>")
-    return (f'<section><h2>Discrepancies (<span id="discrepancy-count">{len(shown)} of '
-            f'{len(shown)}</span> shown)</h2>{note}{body}</section>')
+    return (f'<section id="discrepancies"><h2>Discrepancies (<span id="discrepancy-count">'
+            f"{total} of {total}</span> checks shown)</h2>"
+            '<p class="note">Known checks grouped by the registry entry they matched, new ones '
+            "by adapter, status, error type and detail (numbers aside); open a group for its "
+            f"checks.</p>{note}{body}</section>")
 
 
 def _cross(document: dict, backend_of: dict[str, str], case_facets: dict[str, dict]) -> str:
@@ -415,10 +517,23 @@ td.empty{color:#999;text-align:center}
 .badge{display:inline-block;padding:1px 6px;border-radius:8px;margin:2px 4px 2px 0;color:#1b1f24}
 .note{color:#555;font-size:12px}header .sources{margin:4px 0 0}
 label{margin-right:14px}select{margin-left:4px}
-code.call,code.check-id{word-break:break-all}
+code.check-id{word-break:break-all}
 pre{max-height:24em;overflow:auto;background:#f6f7f9;padding:6px;font-size:12px}
+pre code.call{white-space:pre-wrap;word-break:break-all}
 img.heatmap{display:block}
-.known{color:#1d4e89;font-size:12px}
+span.known{color:#1d4e89;font-size:12px}
+#feature-matrix{font-size:12px}#feature-matrix td span{display:block;white-space:nowrap}
+.ft-new{background:#f6aaaa}.ft-known{background:#d7e5fa}.ft-pass{background:#d6f0d6}
+.ft-unsupported{background:#e8e8e8}
+article.group{border:1px solid #c8ccd2;border-left:6px solid #dc6a6a;margin:8px 0;
+padding:4px 10px}
+article.group.known{border-left-color:#1d4e89}
+article.group h4{margin:4px 0;font-size:14px;font-weight:normal}
+p.evidence{margin:4px 0;color:#1d4e89}
+ol.checks{padding-left:20px}
+ol.checks>li.check{background:#fff;border-top:1px solid #e2e4e8;padding:4px 0}
+p.check-head{margin:2px 0}
+.check-body{display:flex;flex-wrap:wrap;gap:4px 16px}
 .error-message{color:#8a1c1c}
 dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:0 8px;margin:4px 0}
 dl.fields dd{margin:0}p.detail{margin:0 0 4px}
@@ -426,12 +541,11 @@ dl.fields dd{margin:0}p.detail{margin:0 0 4px}
 .st-precision{background:#fff0b8}.st-accepted-invalid{background:#fcd9b6}
 .st-shape{background:#f9c79f}.st-mismatch{background:#f6aaaa}.st-error{background:#f19494}
 .st-timeout{background:#e57f7f}.st-crash{background:#dc6a6a}
-tr.check.st-known td{background:#f3f7fd}
-tr.check:not(.st-known) td{background:#fff}
 """
 
-# Reads the JSON block, then on every filter change: hides what does not match, recounts the
-# status matrix from the checks that do, and updates the counts. DOM text only, no innerHTML.
+# Reads the JSON block, then on every filter change: hides what does not match (a discrepancy
+# group's card when none of its checks does), recounts the status matrix from the checks that
+# do, and updates the counts. DOM text only, no innerHTML.
 _SCRIPT = """
 (function () {
   "use strict";
@@ -481,14 +595,20 @@ _SCRIPT = """
       var key = td.getAttribute("data-adapter") + "\\u0000" + td.getAttribute("data-family");
       fillCell(td, cells[key] || {});
     });
-    var rows = document.querySelectorAll("tr.check"), visible = 0;
-    rows.forEach(function (tr) {
-      var on = shows(tr, s);
-      tr.hidden = !on;
+    var checks = document.querySelectorAll("li.check"), visible = 0;
+    checks.forEach(function (li) {
+      var on = shows(li, s);
+      li.hidden = !on;
       if (on) { visible += 1; }
     });
-    var count = document.getElementById("discrepancy-count");
-    if (count) { count.textContent = visible + " of " + rows.length; }
+    document.getElementById("discrepancy-count").textContent = visible + " of " + checks.length;
+    // A group's card goes when the filters hide every one of its checks.
+    document.querySelectorAll("article.group").forEach(function (card) {
+      var mine = card.querySelectorAll("li.check"), shown = 0;
+      mine.forEach(function (li) { if (!li.hidden) { shown += 1; } });
+      card.hidden = shown === 0;
+      card.querySelector(".group-count").textContent = shown + " of " + mine.length;
+    });
     document.querySelectorAll(".filterable").forEach(function (el) { el.hidden = !shows(el, s); });
     document.getElementById("filtered-summary").textContent = "Showing " + n + " of " +
       data.checks.length + " checks: " + data.order.filter(function (st) { return total[st]; })
@@ -535,6 +655,7 @@ def render(document: dict) -> str:
         _header(document),
         _filters(checks),
         _matrix(checks),
+        _features(checks),
         _discrepancies(checks),
         _cross(document, backend_of, case_facets),
         _capabilities(document),

@@ -1,12 +1,15 @@
-"""report.md: the headline counts, the status matrix of case families × entry points, and
-every check that did not pass, with its native call. Fit for a pull-request comment; built by
-``reports.build`` (``tconv report``) from results lines, a partial run's included."""
+"""report.md: the headline counts, the status matrix of case families × entry points, the
+feature matrix (``reports.features``), every new discrepancy with its native call, and the
+known ones grouped by the registry entry they matched (``reports.groups``). Fit for a
+pull-request comment; built by ``reports.build`` (``tconv report``) from results lines, a
+partial run's included."""
 
 from __future__ import annotations
 
 import collections
 
 from tconv.conformance.status import CLEAN, STATUSES, Status
+from tconv.reports import features, groups
 
 ORDER = STATUSES
 
@@ -41,8 +44,9 @@ def markdown(rows: list[dict], broken: int) -> str:
             cells.append(f"{len(mine) - sum(bad.values())}/{len(mine)}"
                          + "".join(f" {n} {s}" for s, n in sorted(bad.items())))
         lines.append(f"| {entry} | " + " | ".join(cells) + " |")
+    lines += ["", *_features(rows)]
     failing = [r for r in rows if r["status"] not in (*CLEAN, Status.KNOWN)]
-    lines += ["", f"## New discrepancies ({len(failing)})", ""]
+    lines += [f"## New discrepancies ({len(failing)})", ""]
     for r in failing:
         lines += [f"- **{r['status']}** `{r['check_id']}`: {_escape(r['detail'])[:400]}",
                   f"  - call: `{_escape(r['call'])}`"]
@@ -50,9 +54,40 @@ def markdown(rows: list[dict], broken: int) -> str:
         lines.append("None: every check passed or matched a registered known issue.")
     else:
         lines += ["", "Each has a standalone reproducer script in report.json and report.html."]
-    known = collections.Counter((r["adapter"], r["known_issue"]) for r in rows
-                                if r["status"] == Status.KNOWN)
-    lines += ["", f"## Known discrepancies ({sum(known.values())} checks)", ""]
-    lines += [f"- `{adapter}` ({n}): {_escape(evidence)}" for (adapter, evidence), n in
-              sorted(known.items())]
+    lines += _known(rows)
     return "\n".join(lines) + "\n"
+
+
+def _feature_cell(counts: dict[str, int]) -> str:
+    if not any(counts.values()):
+        return "\u2014"
+    cell = "/".join(str(counts[c]) for c in features.CATEGORIES)
+    # New discrepancies are what a reader looks for: bold where there are any.
+    return f"**{cell}**" if counts["new"] else cell
+
+
+def _features(rows: list[dict]) -> list[str]:
+    """The feature matrix: entry points × features, each cell pass/known/unsupported/new."""
+    lines = ["## Features, per entry point (" + "/".join(features.CATEGORIES) + " checks)", "",
+             "A check counts under every feature it exercises; new: a discrepancy no registry "
+             "entry expects (bold where there are any); \u2014: no check.", "",
+             "| entry point | " + " | ".join(_escape(f) for f in features.FEATURES) + " |",
+             "|---|" + "---|" * len(features.FEATURES)]
+    for entry in features.matrix(rows):
+        cells = [_feature_cell(entry["features"][f]) for f in features.FEATURES]
+        lines.append(f"| {_escape(entry['adapter'])} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _known(rows: list[dict]) -> list[str]:
+    """The known checks, one line per registry entry: its evidence once, with its count."""
+    found = groups.known(rows)
+    lines = ["", f"## Known discrepancies ({sum(len(g.rows) for g in found)} checks)", ""]
+    for group in found:
+        first = group.rows[0]
+        entry = first.get("known_entry") or {}
+        check = f", {entry['check']}" if entry.get("check") else ""
+        evidence = entry.get("evidence") or first.get("known_issue") or ""
+        lines.append(f"- `{_escape(str(first['adapter']))}` ({len(group.rows)}{check}): "
+                     f"{_escape(str(evidence))}")
+    return lines

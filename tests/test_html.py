@@ -1,6 +1,7 @@
 """reports.html without a browser: the page is self-contained, framework text is escaped, the
-heatmap is drawn for value differences only, the filters and the JSON block are there, and the
-same document gives the same bytes.
+heatmap is drawn for value differences only, the filters and the JSON block are there, the
+feature matrix counts and colours its cells, discrepancies come in groups that say what they
+share once, and the same document gives the same bytes.
 
 ``synthetic_document`` is also the document of ``tests/test_html_browser.py``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import io
 import json
 import re
@@ -18,6 +20,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
+from tconv.reports import features, groups
 from tconv.reports import html as report_html
 
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -129,10 +132,22 @@ def page() -> str:
 
 
 def _row(page: str, check_id: str) -> str:
-    """The discrepancy row of ``check_id``."""
-    rows = re.findall(r'<tr class="check .*?</tr>', page, flags=re.S)
+    """The discrepancy entry of ``check_id`` (within its group's card)."""
+    rows = re.findall(r'<li class="check .*?</li>', page, flags=re.S)
     mine = [r for r in rows if f'<code class="check-id">{check_id}</code>' in r]
     assert len(mine) == 1, f"{len(mine)} rows for {check_id}"
+    return mine[0]
+
+
+def _cards(page: str) -> list[str]:
+    """The discrepancy groups' cards, in page order."""
+    return re.findall(r'<article class="group .*?</article>', page, flags=re.S)
+
+
+def _card(page: str, check_id: str) -> str:
+    """The card of the group that holds ``check_id``."""
+    mine = [c for c in _cards(page) if f'<code class="check-id">{check_id}</code>' in c]
+    assert len(mine) == 1, f"{len(mine)} cards for {check_id}"
     return mine[0]
 
 
@@ -171,7 +186,7 @@ def test_framework_markup_is_text_not_markup(page: str) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
     # The page's own two script elements close; the detail's "</script>" does not.
     assert page.count("</script>") == 2
-    assert "&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in _row(page, CRASH_ID)
+    assert "&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in _card(page, CRASH_ID)
     assert "<b>" not in page
     # The reproducer cannot close its <pre> or <details>.
     assert page.count("</pre>") == page.count("<pre>")
@@ -276,12 +291,16 @@ def test_worst_status_decides_the_colour() -> None:
 
 
 def test_every_discrepancy_listed_and_known_marked(page: str) -> None:
-    rows = re.findall(r'<tr class="check ', page)
+    rows = re.findall(r'<li class="check ', page)
     assert len(rows) == 4  # mismatch, shape, known, crash; not the passes or the unsupported
     known = _row(page, KNOWN_ID)
-    assert "known (observed: error)" in known and "onnx/onnx#8446" in known
-    assert "<details><summary>reproducer</summary><pre>" in _row(page, SHAPE_ID)
-    assert "onnx.reference(x, w, stride=2, padding=1)" in known
+    assert "observed: error" in known
+    assert "onnx/onnx#8446" in _card(page, KNOWN_ID) and "onnx/onnx#8446" not in known
+    assert ('<details><summary>reproducer</summary><pre><code class="reproducer"># tconv '
+            "reproducer") in _row(page, SHAPE_ID)
+    # The call in full, in its own block.
+    assert '<pre><code class="call">onnx.reference(x, w, stride=2, padding=1)</code></pre>' \
+        in known
 
 
 def test_cross_table_lists_disagreements_only(page: str) -> None:
@@ -339,3 +358,168 @@ def test_non_finite_errors_do_not_flatten_the_scale() -> None:
     cleared["values"][0][0] = cleared["values"][1][0] = None
     assert report_html.heatmap_png(with_huge) == report_html.heatmap_png(cleared)
     assert report_html.heatmap_png(with_huge) != report_html.heatmap_png(shifted_map())
+
+
+# --- the feature matrix ---------------------------------------------------------------------
+
+
+def _with_case(check: dict, **params) -> dict:
+    check["case"].update(params)
+    return check
+
+
+def _feature_document() -> dict:
+    """Checks whose features differ: torch.functional passes SAME and a depthwise case but
+    computes another depthwise case wrong; onnx.reference passes SAME, one depthwise case is
+    a known discrepancy and another crashes; jax.jit's depthwise case is unsupported."""
+    depthwise = {"groups": 4, "in_channels": 4, "out_channels": 4}
+    checks = [
+        _with_case(_check("torch.functional", "torch", "edge/same/float32", "pass"),
+                   padding="SAME"),
+        _with_case(_check("torch.functional", "torch", "edge/dw-a/float32", "pass"), **depthwise),
+        _with_case(_check("torch.functional", "torch", "edge/dw-b/float32", "mismatch",
+                          detail="max error 9 bound units"), **depthwise),
+        _with_case(_check("onnx.reference", "onnx-reference", "edge/dw-a/float32", "known",
+                          observed="error", known_issue="one channel per group"), **depthwise),
+        _with_case(_check("onnx.reference", "onnx-reference", "edge/dw-b/float64", "crash"),
+                   **depthwise),
+        _with_case(_check("onnx.reference", "onnx-reference", "edge/same/float32", "pass"),
+                   padding="SAME"),
+        _with_case(_check("jax.jit", "jax", "edge/dw-a/float32", "unsupported"), **depthwise),
+        _with_case(_check("jax.jit", "jax", "edge/same/float32", "pass"), padding="SAME"),
+    ]
+    return {**synthetic_document(), "checks": checks}
+
+
+def _feature_cells(page: str) -> dict[tuple[str, str], str]:
+    """(adapter, feature) -> "class | count; count" of each feature-matrix cell."""
+    table = page[page.index('<table id="feature-matrix">'):]
+    table = table[:table.index("</table>")]
+    cells = {}
+    for adapter, row in re.findall(r'<th scope="row"[^>]*>([^<]*)</th>(.*?)</tr>', table):
+        found = re.findall(r'<td class="([^"]*)"[^>]*>(.*?)</td>', row)
+        assert len(found) == len(features.FEATURES)
+        for feature, (css, body) in zip(features.FEATURES, found, strict=True):
+            cells[adapter, feature] = f"{css} | " + "; ".join(re.findall(r">([^<]+)<", body))
+    return cells
+
+
+def test_feature_matrix_shows_the_new_discrepancy_in_its_feature() -> None:
+    cells = _feature_cells(report_html.render(_feature_document()))
+    assert cells["torch.functional", "depthwise"] == "fcell ft-new | 1 pass; 1 new"
+    assert cells["torch.functional", "SAME"] == "fcell ft-pass | 1 pass"
+    assert cells["torch.functional", "float32"] == "fcell ft-new | 2 pass; 1 new"
+    assert cells["torch.functional", "groups"] == "fcell empty | "
+    # new over known, known over pass
+    assert cells["onnx.reference", "depthwise"] == "fcell ft-new | 1 known; 1 new"
+    assert cells["onnx.reference", "float32"] == "fcell ft-known | 1 pass; 1 known"
+    assert cells["onnx.reference", "float64"] == "fcell ft-new | 1 new"
+    assert cells["jax.jit", "depthwise"] == "fcell ft-unsupported | 1 unsupported"
+    assert cells["jax.jit", "float32"] == "fcell ft-pass | 1 pass; 1 unsupported"
+    # explicit symmetric padding: every case but the SAME ones
+    assert cells["torch.functional", "explicit symmetric padding"] == \
+        "fcell ft-new | 1 pass; 1 new"
+
+
+def test_feature_matrix_follows_the_backend_filter() -> None:
+    page = report_html.render(_feature_document())
+    table = page[page.index('<table id="feature-matrix">'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r'<tr class="filterable" data-f-backend="([^"]*)"><th scope="row"'
+                      r'[^>]*>([^<]*)</th>', table)
+    assert sorted((json.loads(html.unescape(b)), a) for b, a in rows) == [
+        (["jax"], "jax.jit"), (["onnx-reference"], "onnx.reference"),
+        (["torch"], "torch.functional")]
+
+
+# --- discrepancies in groups ----------------------------------------------------------------
+
+EVIDENCE = "op_conv_transpose writes <i>one</i> channel per group & crashes (onnx/onnx#8446)"
+
+
+def _entry(evidence: str, check: str = "forward") -> dict:
+    return {"adapter": "onnx.reference", "case": ["edge/groups-*"], "check": check,
+            "status": "error", "versions": ">=1.16", "evidence": evidence, "devices": [],
+            "where": "", "source": "known_issues.toml"}
+
+
+def _known(case_id: str, entry: dict | None, evidence: str = EVIDENCE, **fields) -> dict:
+    return _check("onnx.reference", "onnx-reference", case_id, "known", observed="error",
+                  detail="ValueError: cannot reshape array", error_type="ValueError",
+                  error_message="cannot reshape array of size 3", known_issue=evidence,
+                  known_entry=entry, **fields)
+
+
+def _discrepancies(page: str) -> str:
+    section = page[page.index('<section id="discrepancies">'):]
+    return section[:section.index("</section>")]
+
+
+def test_a_known_entry_shows_its_evidence_once() -> None:
+    entry = _entry(EVIDENCE)
+    checks = [_known(f"edge/groups-{n}/float32", entry) for n in range(3)]
+    checks.append(_known("edge/groups-3/float64", _entry("another entry")))
+    page = report_html.render({**synthetic_document(), "checks": checks,
+                               "known_issues": [{**entry, "matched": 3}]})
+    escaped = html.escape(EVIDENCE, quote=True)
+    assert EVIDENCE not in page
+    assert _discrepancies(page).count(escaped) == 1
+    card = _card(page, checks[0]["check_id"])
+    assert escaped in card and len(re.findall(r'<li class="check ', card)) == 3
+    # ... its checks collapsed beneath, the exception they share said once
+    assert '<details class="group-checks"><summary><span class="group-count">3 of 3</span>' \
+        in card
+    assert card.count("cannot reshape array of size 3") == 1
+    assert "another entry" not in card
+    assert "another entry" in _card(page, "onnx.reference::edge/groups-3/float64::forward::cpu")
+    assert len(_cards(page)) == 2
+
+
+def test_known_checks_without_an_entry_group_by_adapter_and_evidence() -> None:
+    """Lines written before schema 1.2 carry no known_entry: the evidence groups them."""
+    checks = [_known("edge/groups-1/float32", None), _known("edge/groups-2/float32", None),
+              _known("edge/groups-3/float32", None, evidence="other evidence")]
+    page = report_html.render({**synthetic_document(), "checks": checks})
+    assert len(_cards(page)) == 2
+    assert _discrepancies(page).count(html.escape(EVIDENCE, quote=True)) == 1
+
+
+def test_new_discrepancies_group_by_signature_and_come_first() -> None:
+    def mismatch(name: str, detail: str, **fields) -> dict:
+        return _check("torch.functional", "torch", f"edge/{name}/float32", "mismatch",
+                      detail=detail, **fields)
+
+    checks = [_known("edge/groups-1/float32", _entry(EVIDENCE)),
+              mismatch("a", "max error 43 bound units at [0, 0, 7, 7]"),
+              mismatch("b", "max error 12.5 bound units at [0, 1, 2, 3]"),
+              mismatch("c", "max error 43 bound units at [0, 0, 7, 7]", error_type="Warning")]
+    page = report_html.render({**synthetic_document(), "checks": checks})
+    cards = _cards(page)
+    assert [c.split('"')[1] for c in cards] == ["group new", "group new", "group known"]
+    first = _card(page, checks[1]["check_id"])
+    assert checks[2]["check_id"] in first and checks[3]["check_id"] not in first
+    # The card says the first check's detail; the other check its own, once each.
+    assert first.count("max error 43 bound units") == 1
+    assert "max error 12.5" in _row(page, checks[2]["check_id"])
+    assert "max error 43" not in _row(page, checks[1]["check_id"])
+
+
+def test_signature_strips_numbers_not_names() -> None:
+    assert groups.without_numbers("conv_transpose2d got (1, 12) off 1.5e-3 in float16 at -4") \
+        == "conv_transpose2d got (#, #) off # in float16 at #"
+    row = {"adapter": "a", "status": "mismatch", "observed": "mismatch", "error_type": "",
+           "detail": "max error 3 at [1]"}
+    assert groups.signature(row) == groups.signature({**row, "detail": "max error 7 at [2]"})
+    assert groups.signature(row) != groups.signature({**row, "observed": "shape"})
+
+
+def test_every_check_carries_its_filter_values(page: str) -> None:
+    for check in synthetic_document()["checks"]:
+        if check["status"] in ("pass", "unsupported"):
+            continue
+        row = _row(page, check["check_id"])
+        attrs = dict(re.findall(r'data-f-([a-z]+)="([^"]*)"', row.split(">", 1)[0]))
+        assert {k: json.loads(html.unescape(v)) for k, v in attrs.items()} == {
+            "backend": [check["backend"]], "status": [check["status"]],
+            "family": [check["family"]], "dtype": [check["dtype"]],
+            "device": [check["device"]]}

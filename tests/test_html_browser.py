@@ -1,6 +1,6 @@
 """report.html in a real browser: headless Chromium through selenium and chromedriver loads the
-page from a file and its filters, its matrix, its rendering and its handling of framework markup
-are checked as a reader would see them.
+page from a file and its filters, its status and feature matrices, its discrepancy groups, its
+rendering and its handling of framework markup are checked as a reader would see them.
 
 Skipped, saying why, where Chromium or chromedriver is not installed. A watchdog kills the
 browser after ``TOTAL_S`` seconds so that a hung browser fails the test instead of blocking the
@@ -20,7 +20,17 @@ import pytest
 from PIL import Image
 
 from tconv.reports import html as report_html
-from tests.test_html import CRASH_ID, KNOWN_ID, MARKUP, MISMATCH_ID, SHAPE_ID, synthetic_document
+from tests.test_html import (
+    CRASH_ID,
+    EVIDENCE,
+    KNOWN_ID,
+    MARKUP,
+    MISMATCH_ID,
+    SHAPE_ID,
+    _entry,
+    _known,
+    synthetic_document,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -78,17 +88,39 @@ def browser(tmp_path: Path) -> Iterator:
             pytest.fail(f"the browser did not finish within {TOTAL_S} s and was killed")
 
 
-@pytest.fixture
-def loaded(browser, tmp_path: Path):
+def _load(browser, tmp_path: Path, document: dict):
     path = tmp_path / "report.html"
-    path.write_text(report_html.render(synthetic_document()), encoding="utf-8")
+    path.write_text(report_html.render(document), encoding="utf-8")
     browser.get(path.as_uri())
     return browser
 
 
+@pytest.fixture
+def loaded(browser, tmp_path: Path):
+    return _load(browser, tmp_path, synthetic_document())
+
+
+def _shown(element) -> bool:
+    """Not hidden by the filters (a check may still sit in its group's closed <details>)."""
+    return not element.get_property("hidden")
+
+
 def _visible_checks(driver) -> list[str]:
-    return [row.find_element(By.CSS_SELECTOR, "code.check-id").text
-            for row in driver.find_elements(By.CSS_SELECTOR, "tr.check") if row.is_displayed()]
+    # textContent: a check in a closed <details> has no rendered text, yet it is listed.
+    return [row.find_element(By.CSS_SELECTOR, "code.check-id").get_attribute("textContent")
+            for row in driver.find_elements(By.CSS_SELECTOR, "li.check") if _shown(row)]
+
+
+def _visible_cards(driver) -> list:
+    return [card for card in driver.find_elements(By.CSS_SELECTOR, "article.group")
+            if _shown(card)]
+
+
+def _card_of(driver, check_id: str):
+    cards = [card for card in driver.find_elements(By.CSS_SELECTOR, "article.group")
+             if check_id in card.get_attribute("textContent")]
+    assert len(cards) == 1
+    return cards[0]
 
 
 def _cell(driver, adapter: str, family: str) -> str:
@@ -110,6 +142,8 @@ def test_filters_change_the_list_and_the_matrix(loaded) -> None:
     _choose(loaded, "status", "crash")
     assert _visible_checks(loaded) == [CRASH_ID]
     assert loaded.find_element(By.ID, "discrepancy-count").text == "1 of 4"
+    # The groups whose checks are all filtered out go with them.
+    assert [CRASH_ID in c.get_attribute("textContent") for c in _visible_cards(loaded)] == [True]
     assert _cell(loaded, "torch.functional", "literature") == "cell empty | \u2014"
     assert _cell(loaded, "jax.jit", "edge") == "cell st-crash | 1 crash"
     assert loaded.find_element(By.ID, "filtered-summary").text == \
@@ -132,6 +166,40 @@ def test_filters_change_the_list_and_the_matrix(loaded) -> None:
         By.CSS_SELECTOR, "tbody.filterable").is_displayed()
 
 
+def test_feature_matrix_follows_the_backend_filter(loaded) -> None:
+    def rows() -> list[str]:
+        return [r.find_element(By.CSS_SELECTOR, "th").text for r in
+                loaded.find_elements(By.CSS_SELECTOR, "#feature-matrix tbody tr")
+                if r.is_displayed()]
+
+    assert rows() == ["jax.jit", "onnx.reference", "torch.functional", "torch.module"]
+    # torch.functional: one pass and one mismatch with symmetric padding, coloured as new
+    cell = loaded.find_elements(By.CSS_SELECTOR, "#feature-matrix tbody tr")[2] \
+        .find_elements(By.CSS_SELECTOR, "td")[2]
+    assert cell.get_attribute("class") == "fcell ft-new"
+    assert cell.text.splitlines() == ["1 pass", "1 new"]
+    _choose(loaded, "backend", "torch")
+    assert rows() == ["torch.functional", "torch.module"]
+
+
+def test_a_group_counts_the_checks_the_filters_leave(browser, tmp_path: Path) -> None:
+    entry = _entry(EVIDENCE)
+    checks = [_known("edge/groups-1/float32", entry), _known("edge/groups-2/float32", entry),
+              _known("edge/groups-3/float64", entry)]
+    driver = _load(browser, tmp_path, {**synthetic_document(), "checks": checks})
+    card = _card_of(driver, checks[0]["check_id"])
+    assert card.find_element(By.CSS_SELECTOR, ".group-count").text == "3 of 3"
+    assert card.find_element(By.CSS_SELECTOR, "p.evidence").text == EVIDENCE
+    # collapsed: the checks are there, not drawn until the group is opened
+    assert not card.find_element(By.CSS_SELECTOR, "li.check").is_displayed()
+    _choose(driver, "dtype", "float64")
+    assert card.find_element(By.CSS_SELECTOR, ".group-count").text == "1 of 3"
+    assert _visible_checks(driver) == [checks[2]["check_id"]]
+    card.find_element(By.CSS_SELECTOR, "summary").click()
+    shown = [li for li in card.find_elements(By.CSS_SELECTOR, "li.check") if li.is_displayed()]
+    assert len(shown) == 1 and checks[2]["check_id"] in shown[0].text
+
+
 def test_page_is_drawn(loaded) -> None:
     image = Image.open(io.BytesIO(loaded.get_screenshot_as_png())).convert("RGB")
     pixels = image.width * image.height
@@ -146,13 +214,14 @@ def test_page_is_drawn(loaded) -> None:
 
 
 def test_framework_markup_shows_as_text(loaded) -> None:
-    row = next(r for r in loaded.find_elements(By.CSS_SELECTOR, "tr.check")
-               if r.find_element(By.CSS_SELECTOR, "code.check-id").text == CRASH_ID)
-    assert MARKUP in row.text
-    assert "</script><b>bold</b>" in row.text
-    assert row.find_elements(By.CSS_SELECTOR, "img") == []
-    assert row.find_elements(By.CSS_SELECTOR, "b") == []
-    assert row.find_elements(By.CSS_SELECTOR, "script") == []
+    card = _card_of(loaded, CRASH_ID)
+    assert MARKUP in card.text
+    assert "</script><b>bold</b>" in card.text
+    assert card.find_elements(By.CSS_SELECTOR, "img") == []
+    assert card.find_elements(By.CSS_SELECTOR, "b") == []
+    assert card.find_elements(By.CSS_SELECTOR, "script") == []
+    card.find_element(By.CSS_SELECTOR, "details.group-checks > summary").click()
+    row = card.find_element(By.CSS_SELECTOR, "li.check")
     row.find_element(By.CSS_SELECTOR, "details summary").click()
     assert "<script>alert(3)</script>" in row.find_element(By.CSS_SELECTOR, "details pre").text
     # The page has exactly its two script elements and its one heatmap image.

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tconv.reports import build
+from tconv.reports import build, features
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(build.SCHEMA.read_text())
@@ -45,6 +45,31 @@ def test_run_report_is_valid(two_runs) -> None:
     # every check that did not pass and was run carries its reproducer, and only those
     for check in doc["checks"]:
         assert (check["reproducer"] is None) == (check["status"] in ("pass", "unsupported"))
+
+
+def test_feature_matrix_counts_every_check(two_runs) -> None:
+    doc = json.loads((two_runs[0] / "report.json").read_text())
+    matrix = doc["feature_matrix"]
+    assert matrix["features"] == list(features.FEATURES)
+    assert matrix["categories"] == ["pass", "known", "unsupported", "new"]
+    entries = {e["adapter"]: e for e in matrix["entry_points"]}
+    assert set(entries) == {c["adapter"] for c in doc["checks"]}
+    for adapter, entry in entries.items():
+        mine = [c for c in doc["checks"] if c["adapter"] == adapter]
+        assert entry["backends"] == sorted({c["backend"] for c in mine})
+        # every check has one dtype, and the gradients column counts the gradient checks
+        by_dtype = sum(sum(entry["features"][d].values())
+                       for d in ("float16", "bfloat16", "float32", "float64"))
+        assert by_dtype == len(mine)
+        assert sum(entry["features"]["gradients"].values()) == sum(
+            c["check"] == "gradients" for c in mine)
+        known = sum(c["status"] == "known" and c["dtype"] == "float32" for c in mine)
+        assert entry["features"]["float32"]["known"] == known
+    # optional: a document written before it was added stays valid; a wrong one is not
+    jsonschema.validate({k: v for k, v in doc.items() if k != "feature_matrix"}, SCHEMA)
+    matrix["entry_points"][0]["features"]["SAME"]["new"] = -1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, SCHEMA)
 
 
 def test_schema_rejects_a_broken_document(two_runs) -> None:
