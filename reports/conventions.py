@@ -28,6 +28,7 @@ NO_GPU = "not probed: no CUDA device in this run"
 GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
 DTYPE_ORDER = ("float32", "float64", "float16", "bfloat16")
 STALE = "reports/CONVENTIONS.md is stale: run `tconv conventions`"
+SHORT = 60  # characters of a framework's message shown in a cell; the rest in a footnote
 LEGEND = (
     "Windows are read from each output itself: the probes feed `x = 1..n` and "
     "`w = 1, 10, 100, ...`, so digit `j` of an output element is the input that reached it "
@@ -52,6 +53,7 @@ class Notes:
 
     def __init__(self) -> None:
         self.numbers: dict[str, int] = {}
+        self.messages: dict[str, int] = {}
 
     def cite(self, rows: Iterable[dict]) -> str:
         by_version: dict[str, list[str]] = {}
@@ -67,8 +69,20 @@ class Notes:
         number = self.numbers.setdefault(text, len(self.numbers) + 1)
         return f"[^{number}]"
 
+    def message(self, text: str) -> str:
+        """A framework's message: in the cell at most its first ``SHORT`` characters, the
+        whole of it once in the messages at the end (so that no cell runs past a line or
+        two)."""
+        if len(text) <= SHORT:
+            return escape(text)
+        number = self.messages.setdefault(text, len(self.messages) + 1)
+        return f"{escape(text[:SHORT].rstrip())}… [^m{number}]"
+
     def render(self) -> list[str]:
         return [f"[^{n}]: {text}" for text, n in self.numbers.items()]
+
+    def render_messages(self) -> list[str]:
+        return [f"[^m{n}]: {escape(text)}" for text, n in self.messages.items()]
 
 
 def cell(text: str, rows: list[dict], notes: Notes) -> str:
@@ -97,20 +111,20 @@ def _native(row: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in native.items())
 
 
-def outcome(row: dict, spelled: bool = True) -> str:
-    """What the entry point did with one probe, in words."""
+def outcome(row: dict, notes: Notes, spelled: bool = True) -> str:
+    """What the entry point did with one probe, in words (long messages as footnotes)."""
     status = row["status"]
     if status == "unsupported":
-        return "unsupported: " + escape(row["detail"])
+        return "unsupported: " + notes.message(row["detail"])
     if row["violation"]:
-        why = escape(row["violation"])
+        why = notes.message(row["violation"])
         if status == "pass":
             return f"refused ({escape(row['error_type'])}), as documented: {why}"
         return (f"**{status}**: computed size {_size(row)}"
                 + (f" ({row['window']['text']})" if row.get("window") else "")
                 + f" although documented as refused: {why}")
     if row["error_type"]:
-        return f"**{status}**: {escape(row['error_type'])}: {escape(row['detail'])}"
+        return f"**{status}**: {escape(row['error_type'])}: {notes.message(row['detail'])}"
     text = (escape(_native(row)) + ": ") if spelled and row.get("native") else ""
     text += f"size {_size(row)}"
     if row.get("window"):
@@ -129,12 +143,12 @@ def _index(rows: list[dict]) -> dict[tuple[str, str], dict]:
     return {(row["adapter"], row["probe"]): row for row in rows if "probe" in row}
 
 
-def _flip(row: dict, conventions: Conventions) -> str:
+def _flip(row: dict, conventions: Conventions, notes: Notes) -> str:
     """Whether the framework reads its kernel flipped: the adapter's own flip (declared)
     combined with the flip observed in the output."""
     window = row.get("window")
     if row["status"] == "unsupported" or window is None or window["flipped"] is None:
-        return "not observed: " + outcome(row, spelled=False)
+        return "not observed: " + outcome(row, notes, spelled=False)
     native = conventions.kernel_flipped != window["flipped"]
     given = "flipped by the adapter" if conventions.kernel_flipped else "passed as given"
     return (("**yes**" if native else "no") + f" (kernel {given}; output = scatter with the "
@@ -154,9 +168,9 @@ def entry_points(rows: dict, names: list[str], caps: dict[str, Conventions],
             cell(escape(plain["framework_version"]), [plain], notes),
             cell(f"{escape(c.input_layout)} ({plain['status']})", [plain], notes),
             cell(f"{escape(c.kernel_layout)} ({plain['status']})", [plain], notes),
-            cell(_flip(plain, c), [plain], notes),
-            cell(c.bias + f" ({outcome(bias, spelled=False)})"
-                 if bias["call"] else outcome(bias), [bias], notes),
+            cell(_flip(plain, c, notes), [plain], notes),
+            cell(c.bias + f" ({outcome(bias, notes, spelled=False)})"
+                 if bias["call"] else outcome(bias, notes), [bias], notes),
             cell("; ".join(f"{r['dtype']} {r['status']}" for r in dtypes), dtypes,
                  notes),
         ])
@@ -189,19 +203,18 @@ def sweep(mode: str, rows: dict, names: list[str], notes: Notes) -> list[str]:
         line = [f"k={k}, s={s}" + (" (k < s)" if k < s else "")]
         for group in columns:
             cited = [rows[(name, probe(n, k, s))] for name in group for n in probing.SWEEP_N]
-            parts = [f"n={n}: " + outcome(rows[(group[0], probe(n, k, s))], spelled=False)
-                     for n in probing.SWEEP_N]
+            parts = [f"n={n}: " + outcome(rows[(group[0], probe(n, k, s))], notes,
+                                          spelled=False) for n in probing.SWEEP_N]
             line.append(cell("<br>".join(parts), cited, notes))
         body.append(line)
-    lines = table(["kernel, stride"] + ["<br>".join(f"`{n}`" for n in g) for g in columns],
-                  body)
+    lines = table(["kernel, stride"] + [who(g, names) for g in columns], body)
     for group in groups.values():
         if group not in columns:
             first = rows[(group[0], probe(probing.SWEEP_N[0], 1, 1))]
             cited = [rows[(name, probe(n, k, s))] for name in group for n in probing.SWEEP_N
                      for k, s in keys[:1]]
-            lines += [cell(", ".join(f"`{n}`" for n in group) + ": "
-                           + outcome(first, spelled=False), cited, notes), ""]
+            lines += [cell(who(group, names) + ": "
+                           + outcome(first, notes, spelled=False), cited, notes), ""]
     return lines
 
 
@@ -209,8 +222,8 @@ def topic(name_topic: str, rows: dict, names: list[str], notes: Notes,
           spelled: bool = True) -> list[str]:
     """Rows: entry points; columns: the topic's probes."""
     wanted = sorted({p for (_, p), r in rows.items() if r["topic"] == name_topic})
-    body = [[f"`{name}`"] + [cell(outcome(rows[(name, p)], spelled), [rows[(name, p)]], notes)
-                              for p in wanted] for name in names]
+    body = [[f"`{name}`"] + [cell(outcome(rows[(name, p)], notes, spelled), [rows[(name, p)]],
+                                   notes) for p in wanted] for name in names]
     return table(["entry point"] + [f"`{p}`" for p in wanted], body)
 
 
@@ -231,7 +244,7 @@ def cross(rows: dict, names: list[str], notes: Notes) -> list[str]:
                 if len(answers) < 2:
                     continue
                 cells = [cell(f"{a} (size {len(group[0]['values'])}): "
-                              + ", ".join(f"`{r['adapter']}`" for r in group), group, notes)
+                              + who([r["adapter"] for r in group], names), group, notes)
                          for a, group in sorted(answers.items(), key=lambda i: -len(i[1]))]
                 body.append([f"{mode} n={n} k={k} s={s}", "<br>".join(cells)])
     return table(["nominal parameters", "answers (output values; who gave them)"], body)
@@ -288,12 +301,121 @@ def porting(all_rows: list[dict], rows: dict, caps: dict[str, Conventions],
             if r["status"] == "pass":
                 text = f"{escape(_native(r))}: same answer"
             elif r["status"] == "not expressible":
-                text = f"not expressible: {escape(r['detail'])}"
+                text = f"not expressible: {notes.message(r['detail'])}"
             else:
-                text = f"**{r['status']}**: {escape(_native(r))}: {escape(r['detail'])}"
+                text = f"**{r['status']}**: {escape(_native(r))}: {notes.message(r['detail'])}"
             line.append(cell(text, [r], notes))
         body.append(line)
     return lines + table(["source configuration"] + header, body)
+
+
+def who(adapters_: list[str], names: list[str]) -> str:
+    """Entry points in few words: a framework all of whose entry points (among ``names``, the
+    document's) are listed is named once, with their count; the others one by one."""
+    parts, listed = [], set(adapters_)
+    for framework in adapters.frameworks():
+        mine = [n for n in names if adapters.framework(n) is framework]
+        if mine and all(n in listed for n in mine):
+            parts.append(f"{framework.name} (all {len(mine)})" if len(mine) > 1
+                         else f"`{mine[0]}`")
+        else:
+            parts += [f"`{n}`" for n in mine if n in listed]
+    return ", ".join(parts)
+
+
+def _frameworks_unable(rows: list[dict], names: list[str]) -> list[str]:
+    """The frameworks none of whose entry points ran these probes."""
+    unable = []
+    for framework in adapters.frameworks():
+        mine = [r for r in rows if adapters.framework(r["adapter"]) is framework]
+        if mine and all(r["status"] == "unsupported" for r in mine):
+            unable.append(framework.name)
+    return unable
+
+
+def _disagreements(mode: str, rows: dict, names: list[str]) -> list[list[list[dict]]]:
+    """Per kernel and stride (n at its largest), the groups of entry points whose SAME or
+    VALID outputs agree, where there is more than one group."""
+    found = []
+    n = probing.SWEEP_N[-1]
+    for k in probing.SWEEP_K:
+        for s in probing.SWEEP_S:
+            answers: dict[str, list[dict]] = {}
+            for name in names:
+                r = rows[(name, f"{mode.lower()}-n{n}-k{k}-s{s}")]
+                if r["status"] != "unsupported" and r["values"] is not None:
+                    answers.setdefault(str(r["values"]), []).append(r)
+            if len(answers) > 1:
+                found.append(sorted(answers.values(), key=len, reverse=True))
+    return found
+
+
+def summary(rows: dict, names: list[str], caps: dict[str, Conventions],
+            notes: Notes) -> list[str]:
+    """The differences that change results, one sentence each, with their evidence."""
+    lines = []
+    plain = [rows[(name, "plain-n4-k3-s2")] for name in names]
+    layouts: dict[tuple, list[dict]] = {}
+    for row in plain:
+        layouts.setdefault(caps[row["adapter"]].kernel_axes, []).append(row)
+    lines.append(cell(f"**Weight layout.** {len(layouts)} kernel layouts: " + "; ".join(
+        f"`{', '.join(axes)}` in {who([r['adapter'] for r in group], names)}"
+        for axes, group in layouts.items())
+        + "; moving a weight between them is a transposition (a regrouping where the channels "
+        "per group are counted the other way), given per pair under Porting.", plain, notes))
+    flipped = [r for r in plain if r.get("window") and r["window"]["flipped"] is not None
+               and caps[r["adapter"]].kernel_flipped != r["window"]["flipped"]]
+    if flipped:
+        lines.append(cell(f"**Kernel flip.** {who([r['adapter'] for r in flipped], names)} "
+                          "read the kernel flipped "
+                          "relative to the scatter definition, the others as given: a port "
+                          "between the two kinds flips the spatial axes.", flipped, notes))
+    for mode in ("SAME", "VALID"):
+        split = _disagreements(mode, rows, names)
+        if split:
+            worst = max(split, key=len)
+            r0 = worst[0][0]
+            pairs = len(probing.SWEEP_K) * len(probing.SWEEP_S)
+            lines.append(cell(
+                f"**{mode}.** For {len(split)} of {pairs} kernel/stride pairs (n="
+                f"{probing.SWEEP_N[-1]}) the entry points that compute {mode} give different "
+                f"outputs; at k={r0['probe'].split('-k')[1].split('-')[0]}, s="
+                f"{r0['probe'].split('-s')[-1]} there are {len(worst)} answers: "
+                + "; ".join(f"{who([r['adapter'] for r in g], names)} (size "
+                            f"{len(g[0]['values'])})" for g in worst)
+                + ".", [r for g in worst for r in g], notes))
+    asym = [rows[(name, "explicit-b1-e2-n4-k3-s2")] for name in names]
+    cannot = _frameworks_unable(asym, names)
+    if cannot:
+        lines.append(cell(f"**Asymmetric padding.** {', '.join(cannot)}: no entry point crops "
+                          "more at one end than at the other (1-D, begin 1, end 2) in its own "
+                          "vocabulary; `tconv port` adds the slice.", asym, notes))
+    beyond = [rows[(name, "op2-pad1-n4-k3-s2")] for name in names]
+    refused = [r for r in beyond if r["violation"] and r["status"] == "pass"]
+    computed = [r for r in beyond if r["status"] not in ("pass", "unsupported")]
+    if refused or computed:
+        computed_by = who([r["adapter"] for r in computed], names)
+        lines.append(cell("**output_padding equal to the stride** (k=3, s=2, output_padding "
+                          "2): refused as documented by "
+                          f"{who([r['adapter'] for r in refused], names) or 'none'}"
+                          + (f"; computed against the documented rule by {computed_by}"
+                             if computed else "") + ".", refused + computed or beyond, notes))
+    grouped = [rows[(name, "groups2-n4-k2-s2")] for name in names]
+    no_groups = _frameworks_unable(grouped, names)
+    if no_groups:
+        lines.append(cell(f"**Groups.** {', '.join(no_groups)}: no entry point takes groups "
+                          "(a grouped or depthwise layer there is one convolution per group).",
+                          grouped, notes))
+    departed = [r for (_, _), r in rows.items() if r["status"] not in ("pass", "unsupported")]
+    if departed:
+        by_name: dict[str, list[dict]] = {}
+        for r in departed:
+            by_name.setdefault(r["adapter"], []).append(r)
+        lines.append(cell(f"**Departures from the documented rule.** {len(departed)} probe "
+                          "checks end otherwise than the entry point's own documentation says: "
+                          + ", ".join(f"`{n}` {len(g)}" for n, g in sorted(by_name.items()))
+                          + " (marked in bold below).", departed, notes))
+    return [f"- {line}" for line in lines] + [""]
 
 
 def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = NO_GPU) -> str:
@@ -327,6 +449,8 @@ def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = 
         ("Groups (groups=2 with 2 outputs per group; depthwise, 3 channels)",
          topic("groups", rows, names, notes)),
     ]
+    lines += ["## Summary: the differences that change results", ""]
+    lines += summary(rows, names, capabilities, notes)
     for title, body in sections:
         lines += [f"## {title}", ""] + body
     lines += ["## Default precision on GPU", "", f"Every entry point: {gpu}.", ""]
@@ -337,6 +461,8 @@ def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = 
     lines += ["## Porting between frameworks", ""]
     lines += porting(probes, rows, capabilities, notes)
     lines += ["## Evidence", ""] + notes.render()
+    if notes.messages:
+        lines += ["", "## The frameworks' messages in full", ""] + notes.render_messages()
     return "\n".join(lines).rstrip() + "\n"
 
 

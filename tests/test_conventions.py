@@ -178,3 +178,30 @@ def test_committed_document_cites_its_evidence():
 def test_committed_document_is_current():
     text, _ = conventions.generate()
     assert text == DOCUMENT.read_text(encoding="utf-8"), conventions.STALE
+
+
+def test_the_document_opens_with_a_summary_and_keeps_cells_short():
+    """A reader's first screen: one sentence per difference that changes results, each with
+    its evidence; long framework messages are footnotes, so no line of a table cell runs past
+    two lines of text (about 200 characters)."""
+    text = DOCUMENT.read_text(encoding="utf-8")
+    head, _, rest = text.partition("## Summary: the differences that change results\n")
+    assert rest and head.count("\n") < 12
+    summary = rest.split("\n## ", 1)[0].strip().splitlines()
+    assert 5 <= len(summary) <= 12 and all(s.startswith("- **") for s in summary)
+    assert all(re.search(r"\[\^\d+\]$", s) for s in summary)       # each with its evidence
+    for line in text.splitlines():
+        if line.startswith("|"):
+            for cell in line.split(" | "):
+                for part in re.sub(r"\[\^m?\d+\]", "", cell).split("<br>"):
+                    assert len(part) <= 200, part
+    assert "## The frameworks' messages in full" in text
+
+
+def test_a_long_message_becomes_a_footnote():
+    notes = conventions.Notes()
+    short = notes.message("tf.nn's transposed convolutions have no groups argument")
+    assert "[^m" not in short
+    long = notes.message("x" * 100 + " the rest")
+    assert long.endswith("[^m1]") and len(long) < 80
+    assert notes.render_messages() == ["[^m1]: " + conventions.escape("x" * 100 + " the rest")]
