@@ -223,10 +223,40 @@ def test_framework_markup_shows_as_text(loaded) -> None:
     card.find_element(By.CSS_SELECTOR, "details.group-checks > summary").click()
     row = card.find_element(By.CSS_SELECTOR, "li.check")
     row.find_element(By.CSS_SELECTOR, "details summary").click()
-    assert "<script>alert(3)</script>" in row.find_element(By.CSS_SELECTOR, "details pre").text
+    assert "<script>alert(3)</script>" in row.find_element(By.CSS_SELECTOR, "code.reproducer").text
     # The page has exactly its two script elements and its one heatmap image.
     assert len(loaded.find_elements(By.CSS_SELECTOR, "script")) == 2
     assert len(loaded.find_elements(By.CSS_SELECTOR, "img")) == 1
     assert loaded.execute_script("return window.__alerts") == []
     with pytest.raises(NoAlertPresentException):
         loaded.switch_to.alert.text  # noqa: B018 - reading it is what raises
+
+
+# Where the screenshot of a real run goes: beside the run's other outputs (docs/report.png is
+# a copy of one, committed for the README).
+SCREENSHOT = Path(__file__).resolve().parent.parent / "reports" / "latest" / "report.png"
+
+
+def test_a_real_run_as_a_reader_sees_it(browser, tmp_path: Path) -> None:
+    """A real run (three entry points, the quick profile), its page loaded and photographed:
+    the headline counts on the page are report.json's, and the picture is not blank."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    run = subprocess.run([sys.executable, "-m", "tconv.reports.cli", "run", "--profile", "quick",
+                          "--adapters", "torch.functional,jax.conv_transpose,onnxruntime",
+                          "--out", str(out), "-q", "-p", "no:cacheprovider"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), run.stdout[-2000:] + run.stderr[-2000:]
+    doc = json.loads((out / "report.json").read_text())
+    browser.set_window_size(1280, 900)
+    browser.get((out / "report.html").as_uri())
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert f"{doc['summary']['checks']} checks" in page.replace(",", "")
+    png = browser.get_screenshot_as_png()
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert len(image.getcolors(maxcolors=image.width * image.height) or []) > 16
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SCREENSHOT.write_bytes(png)
