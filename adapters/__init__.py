@@ -18,16 +18,8 @@ import importlib.util
 import os
 from pathlib import Path
 
-from tconv.adapters.base import (
-    Adapter,
-    Backend,
-    Conventions,
-    Framework,
-    Nominal,
-    Plan,
-    Porting,
-    Unsupported,
-)
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 
 # The registry: one line per adapter module.
 MODULES = (

@@ -18,14 +18,8 @@ import time
 
 import numpy as np
 
-from tconv.adapters.base import (
-    Adapter,
-    Backend,
-    Conventions,
-    Framework,
-    Plan,
-    Unsupported,
-)
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.declarations import Backend, Framework
 from tconv.cases.case import Case
 
 FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift",

@@ -56,16 +56,8 @@ from typing import Any
 
 import numpy as np
 
-from tconv.adapters.base import (
-    Adapter,
-    Backend,
-    Conventions,
-    Framework,
-    Nominal,
-    Plan,
-    Porting,
-    Unsupported,
-)
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
 from tconv.oracle.rules import Axis, Canonical, NotExpressible
 from tconv.oracle.rules import jax as rules

@@ -56,16 +56,8 @@ import numpy as np
 from tconv.adapters import jax as jax_adapter
 from tconv.adapters import pytorch as pytorch_adapter
 from tconv.adapters import tensorflow as tensorflow_adapter
-from tconv.adapters.base import (
-    Adapter,
-    Backend,
-    Conventions,
-    Framework,
-    Nominal,
-    Plan,
-    Porting,
-    Unsupported,
-)
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.adapters.tensorflow import channels_first_axes, channels_last_axes, filter_axes
 from tconv.cases.case import Case, OutputShape
 from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation

@@ -37,16 +37,8 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import (
-    Adapter,
-    Backend,
-    Conventions,
-    Framework,
-    Nominal,
-    Plan,
-    Porting,
-    Unsupported,
-)
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
 from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
 from tconv.oracle.rules import tensorflow as rules
