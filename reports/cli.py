@@ -72,8 +72,10 @@ def run(argv: list[str]) -> int:
             continue
         for item in (value if option.append else [value]):
             item = Path(item).resolve() if option.flag in ("--cases", "--known") else item
-            passed += [option.flag, str(item)]
-    command = [sys.executable, "-m", "pytest", *SUITE, "--results", str(results),
+            # flag=value: xdist rejects a separate argument naming an existing file outside
+            # its rsync roots when it starts gateways with their own directory (--tx ...chdir)
+            passed.append(f"{option.flag}={item}")
+    command = [sys.executable, "-m", "pytest", *SUITE, f"--results={results}",
                "--fresh-results", f"--junitxml={args.out / 'conformance.xml'}", *passed,
                *pytest_args]
     status = subprocess.call(command)
