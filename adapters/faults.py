@@ -1,19 +1,23 @@
 """A test-only backend that misbehaves on request, to show that the harness survives it.
 
-``native["fault"]``: ``abort`` (os.abort), ``segfault``, ``hang``, ``raise``, ``memory``
+``native["fault"]``: ``abort`` (os.abort), ``segfault``, ``exit`` (the process exits with
+status 3, as a framework calling ``exit()`` does), ``hang``, ``raise``, ``memory``
 (allocates until the allocator refuses: ``MemoryError``, under an address-space limit the fault
 sets itself so that the machine is never at risk), ``nan``, ``shape`` (one element short),
 ``shift`` (the right answer rolled by one), ``swap`` (the explicit crops taken from the wrong
 ends: a classic porting bug that shows only with asymmetric padding), or ``none`` (the right
 answer, computed by the oracle in the worker). The fault is the first word of the case's name;
 the entry point ``faults.swapped`` has the ``swap`` fault on every case (for the exploration's
-own test: a bug that depends on the parameters, not on a name).
+own test: a bug that depends on the parameters, not on a name). Before dying, the faults that
+end the process say so on stderr, as a framework's logging does before an abort (the crash
+detail carries that line: ``adapters.logs``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import time
 
 import numpy as np
@@ -22,8 +26,12 @@ from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
 from tconv.adapters.declarations import Backend, Framework
 from tconv.cases.case import Case
 
-FAULTS = ("none", "abort", "segfault", "hang", "raise", "memory", "nan", "shape", "shift",
-          "swap")
+FAULTS = ("none", "abort", "segfault", "exit", "hang", "raise", "memory", "nan", "shape",
+          "shift", "swap")
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _exhaust_memory() -> None:
@@ -67,9 +75,14 @@ class Faults(Adapter):
 
         fault = native["fault"]
         if fault == "abort":
+            _say("faults: aborting now")
             os.abort()
         if fault == "segfault":
+            _say("faults: reading address 0 now")
             ctypes.string_at(0)
+        if fault == "exit":
+            _say("faults: exiting with status 3 now")
+            os._exit(3)
         if fault == "hang":
             time.sleep(3600)
         if fault == "raise":

@@ -9,6 +9,10 @@ worker's virtual environment).
 A reply: ``{"ok": True, "y", "framework_s", "rss_mib"}`` (or ``"grads"``),
 ``{"ok": True, "version"}``, or ``{"ok": False, "type", "message"}`` for an exception raised
 by the framework (a crash or hang is seen by the controller as the channel's end or a timeout).
+
+With ``TCONV_LOG_FILE`` in its environment (``adapters.logs``), the worker first sends its
+file descriptors 1 and 2 to that file, so that the framework's own output (C and C++ logging
+included, which bypasses ``sys.stderr``) lands there and not on the terminal.
 """
 
 
@@ -34,9 +38,37 @@ def resident_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def serve(channel) -> None:
+def redirect_output(path: str) -> None:
+    """Append everything this process writes to file descriptors 1 and 2 to ``path``.
+
+    Safe for the channel: execnet's popen bootstrap (``gateway_base.init_popen_io``) moves
+    the channel off the standard descriptors before any of this runs: it talks over
+    ``os.dup(0)`` and ``os.dup(1)`` and points 0 and 1 at /dev/null, so fd 1 only ever
+    carries stray writes (C ``printf``, ``print``), which are lost without this; fd 2 is the
+    parent's stderr, the terminal. Appended (``O_APPEND``): restarts and the workers of every
+    xdist process share the backend's file, and each write lands at its end."""
+    import os
     import sys
     import time
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    # the marker of tconv.adapters.logs.MARKER (this module is sent as source: no import)
+    os.write(2, f"--- tconv worker {os.getpid()} started {time.strftime('%Y-%m-%d %H:%M:%S')}"
+                f" ---\n".encode())
+
+
+def serve(channel) -> None:
+    import os
+    import sys
+    import time
+
+    if os.environ.get("TCONV_LOG_FILE"):
+        redirect_output(os.environ["TCONV_LOG_FILE"])   # before any framework is imported
 
     from tconv.adapters import load
 

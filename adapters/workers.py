@@ -4,20 +4,26 @@ TensorFlow, JAX and PyTorch never share a process; a crash, abort or hang inside
 call ends that call's check as ``crash`` or ``timeout`` and the worker is started afresh for
 the next one, so nothing else is lost. A backend may run from another virtual environment
 (``python=``), so the same framework in two versions can be compared in one run.
+
+A crash's detail says how the process died (the signal, or its exit status) and the last lines
+it wrote to its backend's log file (``adapters.logs``), when the run keeps log files.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import execnet
 import numpy as np
 
 from tconv import adapters
-from tconv.adapters import devices, remote
+from tconv.adapters import devices, logs, remote
 
 
 @dataclass
@@ -40,6 +46,25 @@ class Outcome:
 # over the default profile). TCONV_WORKER_RSS_MIB changes it.
 RECYCLE_MIB = float(os.environ.get("TCONV_WORKER_RSS_MIB", "1280"))
 
+# How long a worker whose channel ended is waited for, for its exit status: a process that
+# died has closed its pipes on its way out, so the status is there at once; one that broke
+# the channel and lives on is ended by close() after this.
+EXIT_WAIT_S = 2.0
+
+
+def how_it_ended(returncode: int | None) -> str:
+    """A process's exit status in words: ``died of SIGSEGV (signal 11)``, ``exited with
+    status 3``; "" when it is not known (still running)."""
+    if returncode is None:
+        return ""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "an unknown signal"
+        return f"died of {name} (signal {-returncode})"
+    return f"exited with status {returncode}"
+
 
 class Worker:
     """One backend's process."""
@@ -50,27 +75,54 @@ class Worker:
         self.backend, self.python, self.env, self.timeout = backend, python, env or {}, timeout
         self.recycle_mib = recycle_mib
         self.group: execnet.Group | None = None
+        self.gateway: execnet.Gateway | None = None
         self.channel = None
+        self.log: Path | None = None       # the backend's log file, when the run keeps them
         self.starts = 0
         self.recycled = 0
         self._cuda: dict[str, dict] = {}   # Adapter.cuda's answers, per entry point
 
     def _start(self) -> None:
+        self.log = logs.path(self.backend)
+        env = {**self.env, **({logs.LOG_FILE: str(self.log)} if self.log else {})}
         spec = f"popen//python={self.python}"
-        spec += "".join(f"//env:{k}={v}" for k, v in self.env.items())
+        spec += "".join(f"//env:{k}={v}" for k, v in env.items())
         self.group = execnet.Group()
-        gateway = self.group.makegateway(spec)
-        self.channel = gateway.remote_exec(remote)
+        self.gateway = self.group.makegateway(spec)
+        self.channel = self.gateway.remote_exec(remote)
         self.starts += 1
 
     def close(self) -> None:
         if self.group is not None:
             self.group.terminate(timeout=2.0)
-        self.group, self.channel = None, None
+        self.group, self.gateway, self.channel = None, None, None
+
+    def _returncode(self) -> int | None:
+        """The ended worker's exit status, waited for briefly (execnet keeps the
+        ``subprocess.Popen`` of a popen gateway on its IO object); None if still running."""
+        popen = getattr(getattr(self.gateway, "_io", None), "popen", None)
+        if popen is None:
+            return None
+        try:
+            return popen.wait(timeout=EXIT_WAIT_S)
+        except (subprocess.TimeoutExpired, OSError):
+            return None
+
+    def _crash_detail(self, error: Exception, offset: int) -> str:
+        """One line: how the process ended, and what it wrote to its log during the call."""
+        ended = how_it_ended(self._returncode())
+        detail = (f"worker process {ended}" if ended else
+                  f"worker process ended: {type(error).__name__}: {str(error).strip()[-500:]}")
+        if self.log is not None:
+            # read back from the file the backend's processes share: under xdist another
+            # process's lines of the same moment may be among them
+            detail += logs.quote(self.log, logs.tail(self.log, offset))
+        return detail
 
     def request(self, message: dict) -> tuple[str, dict]:
         if self.channel is None:
             self._start()
+        offset = logs.size(self.log)
         start = time.perf_counter()
         try:
             self.channel.send(message)
@@ -80,10 +132,9 @@ class Worker:
             return "timeout", {"message": f"no answer within {self.timeout:g} s",
                                "seconds": time.perf_counter() - start}
         except (EOFError, OSError, execnet.RemoteError, execnet.HostNotFound) as error:
+            message = self._crash_detail(error, offset)
             self.close()
-            return "crash", {"message": f"worker process ended: {type(error).__name__}: "
-                                        f"{str(error).strip()[-500:]}",
-                             "seconds": time.perf_counter() - start}
+            return "crash", {"message": message, "seconds": time.perf_counter() - start}
         reply["seconds"] = time.perf_counter() - start
         if reply.get("rss_mib", 0.0) > self.recycle_mib:
             self.close()   # the answer is in; the next request starts a fresh process

@@ -9,7 +9,8 @@ and device, with ``backend_*``, ``family_*``, ``dtype_*`` and ``device_*`` marke
 the session's workers and registry, turns each check into its pytest verdict (``conclude``),
 and writes ``--results``: one JSON line per check, by the controller under xdist (a run
 killed at any moment leaves every finished line whole). ``--fresh-results`` empties the file
-once the options are known to be right, so that a rejected run loses nothing.
+once the options are known to be right, so that a rejected run loses nothing, and with it the
+log files an earlier run left in ``TCONV_LOG_DIR`` (``adapters.logs``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tconv import adapters
-from tconv.adapters import devices
+from tconv.adapters import devices, logs
 from tconv.adapters.workers import Workers
 from tconv.cases import userfile
 from tconv.cases.case import DTYPES
@@ -66,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         if config.getoption("fresh_results"):
             Path(path).write_text("")
+            logs.clear()
         Path(path).touch()
 
 

@@ -50,11 +50,27 @@ FIELDS = ("check_id", "case_id", "case", "family", "dtype", "check", "adapter", 
           "detail", "known_issue", "expected_shape", "actual_shape", "max_abs_error",
           "bound_units", "worst_index", "error_type", "error_message", "call", "error_map",
           "conventions", "reproducer", "known_entry", "timing", "duration_s", "pytest_outcome")
-__all__ = ["FIELDS", "SCHEMA_VERSION", "STATUSES", "VOLATILE", "case_record", "check_id",
-           "conventions_record", "parse", "read", "record", "write_line"]
+__all__ = ["FIELDS", "QUOTING", "SCHEMA_VERSION", "STATUSES", "VOLATILE", "case_record",
+           "check_id", "comparable", "conventions_record", "parse", "read", "record",
+           "write_line"]
 
 # Fields that change from run to run without any change in behaviour.
 VOLATILE = ("duration_s", "timing")
+# Fields that may quote a crashed framework's own output, which changes from run to run too
+# (adapters.logs.unquote).
+QUOTING = ("detail", "error_message", "reproducer")
+
+
+def comparable(row: dict) -> dict:
+    """``row`` as two runs that behaved alike agree on it: without the volatile fields, and
+    without the framework output a crash detail quotes."""
+    from tconv.adapters import logs
+
+    kept = {k: v for k, v in row.items() if k not in VOLATILE}
+    for key in QUOTING:
+        if isinstance(kept.get(key), str):
+            kept[key] = logs.unquote(kept[key])
+    return kept
 
 
 def check_id(adapter: str, case_id: str, check: str, device: str) -> str:

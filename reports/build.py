@@ -89,11 +89,11 @@ def document(rows: list[dict], sources: list[dict], command: list[str],
 
 def stable(doc: dict) -> dict:
     """``doc`` without what changes from run to run when behaviour does not: the time it was
-    generated, the command line, the paths read and each check's duration."""
+    generated, the command line, the paths read, each check's duration, and the framework's
+    own output a crash detail quotes (``results.comparable``)."""
     volatile = {"generated_at", "command", "sources"}
     kept = {k: v for k, v in doc.items() if k not in volatile}
-    kept["checks"] = [{k: v for k, v in row.items() if k not in results.VOLATILE}
-                      for row in doc["checks"]]
+    kept["checks"] = [results.comparable(row) for row in doc["checks"]]
     return kept
 
 

@@ -15,6 +15,8 @@ Wrong usage is one line on stderr and exit status 2; so is a missing or malforme
 
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,17 +32,34 @@ def _existing(paths: list[Path]) -> list[Path]:
     return paths
 
 
+def _counts(doc: dict) -> str:
+    return ", ".join(f"{n} {s}" for s, n in doc["summary"]["statuses"].items())
+
+
 def _build(paths: list[Path], out: Path, command: list[str], cross: Path | None) -> int:
     from tconv.reports import build
 
     doc = build.write(paths, out, command, cross)
-    counts = ", ".join(f"{n} {s}" for s, n in doc["summary"]["statuses"].items())
-    print(f"tconv report: {doc['summary']['checks']} checks ({counts}) -> "
+    print(f"tconv report: {doc['summary']['checks']} checks ({_counts(doc)}) -> "
           f"{out}/report.json, report.md, report.html")
     return 0
 
 
+def _ending(doc: dict, out: Path, cross: bool) -> None:
+    """The end of tconv run on the terminal: the counts, then where everything is (the
+    logs: pytest's own output, each framework backend's)."""
+    files = ["report.json", "report.md", "results.jsonl", "conformance.xml",
+             *(["cross_framework.md"] if cross else [])]
+    kept = sorted(p.name for p in (out / "logs").glob("*.log"))
+    if kept:
+        files.append(f"logs/ ({', '.join(kept)})")
+    print(f"tconv run: {doc['summary']['checks']} checks: {_counts(doc) or 'none'}")
+    print(f"  in {out}: {', '.join(files)}")
+    print(f"  report: {out / 'report.html'}")     # last: what to open
+
+
 def run(argv: list[str]) -> int:
+    from tconv.adapters import logs
     from tconv.conformance import options
 
     parser = Parser(prog="tconv run", add_help=True,
@@ -51,6 +70,9 @@ def run(argv: list[str]) -> int:
                         help=f"the folder of the results and reports (default {LATEST})")
     parser.add_argument("--cross", action="store_true",
                         help="also write the cross-framework table (float32 cases)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="pytest's own terminal output (as pytest -v; -vv for more) "
+                             "instead of the progress per backend")
     group = parser.add_argument_group("conformance options")
     for option in options.OPTIONS:
         if option.flag != "--results":   # always OUT/results.jsonl
@@ -75,10 +97,14 @@ def run(argv: list[str]) -> int:
             # flag=value: xdist rejects a separate argument naming an existing file outside
             # its rsync roots when it starts gateways with their own directory (--tx ...chdir)
             passed.append(f"{option.flag}={item}")
-    command = [sys.executable, "-m", "pytest", *SUITE, f"--results={results}",
+    # The frameworks' own output goes to OUT/logs (adapters.logs); by default pytest's own
+    # too, and the terminal shows the progress (conformance.progress).
+    env = {**os.environ, logs.LOG_DIR: str((args.out / "logs").resolve())}
+    shown = ["-v"] * args.verbose if args.verbose else ["-p", "tconv.conformance.progress"]
+    command = [sys.executable, "-m", "pytest", *SUITE, *shown, f"--results={results}",
                "--fresh-results", f"--junitxml={args.out / 'conformance.xml'}", *passed,
                *pytest_args]
-    status = subprocess.call(command)
+    status = subprocess.call(command, env=env)
     if status == 4:   # pytest's own usage error (an option it does not know): said above
         return 2
     if status not in (0, 1) or not results.is_file():
@@ -87,9 +113,13 @@ def run(argv: list[str]) -> int:
     cross = None
     if args.cross:
         subprocess.check_call([sys.executable, "-m", "tconv.conformance.cross", "--profile",
-                               args.profile, "--dtype", "float32", "--out", str(args.out)])
+                               args.profile, "--dtype", "float32", "--out", str(args.out)],
+                              env=env)
         cross = args.out / "cross_framework.json"
-    _build([results], args.out, ["tconv", "run", *argv], cross)
+    from tconv.reports import build
+
+    _ending(build.write([results], args.out, ["tconv", "run", *argv], cross), args.out,
+            args.cross)
     return status
 
 

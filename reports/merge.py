@@ -2,9 +2,9 @@
 
 Rows are the same check when their ``check_id`` (which names the device) and
 ``framework_version`` agree; runs on different devices or framework versions are different
-checks and all are kept. The same check twice with identical rows (``results.VOLATILE`` fields
-aside) is kept once; twice with a different outcome, the later file's row is kept and a note
-names the check and both files.
+checks and all are kept. The same check twice with identical rows (``results.comparable``:
+the volatile fields and a crashed framework's quoted output aside) is kept once; twice with a
+different outcome, the later file's row is kept and a note names the check and both files.
 Unreadable lines (a run killed while writing) are skipped and noted per file.
 
     python -m reports.merge A/results.jsonl B/results.jsonl ... --out DIR
@@ -28,7 +28,7 @@ def _key(row: dict) -> tuple[str, str]:
 
 
 def _content(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k not in results.VOLATILE}
+    return results.comparable(row)
 
 
 def _outcome(row: dict) -> str:

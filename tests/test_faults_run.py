@@ -2,11 +2,13 @@
 segfaults, hangs, exhausts memory, raises, returns NaN, the wrong shape or a shifted answer on
 chosen cases (a user case file; the fault is the first word of a case's name). The run
 completes, each fault ends in its status, every other check is intact, and the worker is
-restarted so later checks on the backend still run."""
+restarted so later checks on the backend still run. A crash's detail names how the process
+died and what it wrote to its log (TCONV_LOG_DIR) just before."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # In run order (one process, -n 0): a healthy check after every fault shows the restart.
 SEQUENCE = [("none-first", "pass"), ("abort", "crash"), ("none-after-abort", "pass"),
-            ("segfault", "crash"), ("none-after-segfault", "pass"), ("hang", "timeout"),
+            ("segfault", "crash"), ("none-after-segfault", "pass"), ("exit", "crash"),
+            ("none-after-exit", "pass"), ("hang", "timeout"),
             ("none-after-hang", "pass"), ("memory", "error"), ("none-after-memory", "pass"),
             ("raise", "error"), ("nan", "mismatch"), ("shape", "shape"), ("shift", "mismatch"),
             ("none-last", "pass")]
@@ -38,7 +41,8 @@ def test_every_fault_ends_in_its_status_and_the_run_goes_on(tmp_path) -> None:
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
          "conformance/suite/test_forward.py", "--adapters", "faults", "--cases", str(cases),
          "--check-timeout", "10", "--results", str(results)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "TCONV_LOG_DIR": str(tmp_path / "logs")})
     seconds = time.monotonic() - start
     assert run.returncode == 1, run.stdout[-3000:]       # the faults are failures, not errors
     rows = [json.loads(line) for line in results.read_text().splitlines()]
@@ -46,6 +50,19 @@ def test_every_fault_ends_in_its_status_and_the_run_goes_on(tmp_path) -> None:
     assert got == SEQUENCE, got
     by_name = {r["case"]["name"]: r for r in rows}
     assert by_name["hang"]["detail"] == "no answer within 10 s"   # the per-check timeout
+    # a crash names the signal or the exit status, and the faults adapter's last words,
+    # read back from its log, on one line
+    for name, death, said in (("abort", "died of SIGABRT (signal 6)", "faults: aborting now"),
+                              ("segfault", "died of SIGSEGV (signal 11)",
+                               "faults: reading address 0 now"),
+                              ("exit", "exited with status 3",
+                               "faults: exiting with status 3 now")):
+        detail = by_name[name]["detail"]
+        assert detail == (f"worker process {death}; last lines of faults.log during the call: "
+                          f"{said}"), detail
+    assert "faults: aborting now" in (tmp_path / "logs" / "faults.log").read_text()
+    # ... and never on the terminal itself (pytest quotes the details of its failures)
+    assert "faults: aborting now" not in (run.stdout + run.stderr).splitlines()
     assert "MemoryError" in by_name["memory"]["detail"]
     assert by_name["shape"]["actual_shape"] != by_name["shape"]["expected_shape"]
     assert by_name["shift"]["error_map"] is not None

@@ -1,5 +1,6 @@
 """Isolation: a framework call that aborts, segfaults, hangs or raises ends that check alone;
-the worker is restarted and later checks run."""
+the worker is restarted and later checks run. A crash says how the process died and, with
+log files (TCONV_LOG_DIR), what it wrote just before."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 
 from tconv import adapters
-from tconv.adapters.workers import Worker
+from tconv.adapters import logs
+from tconv.adapters.workers import Worker, how_it_ended
 from tconv.cases.case import Case
 from tconv.conformance.judge import judge
 
@@ -107,3 +109,64 @@ def test_a_grown_worker_is_recycled_after_its_answer() -> None:
         assert big.recycled == 0 and big.starts == 1
     finally:
         big.close()
+
+
+def test_how_a_process_ended_in_words() -> None:
+    assert how_it_ended(-6) == "died of SIGABRT (signal 6)"
+    assert how_it_ended(-9) == "died of SIGKILL (signal 9)"
+    assert how_it_ended(-11) == "died of SIGSEGV (signal 11)"
+    assert how_it_ended(3) == "exited with status 3"
+    assert how_it_ended(None) == ""
+
+
+def test_a_crash_names_the_signal_and_the_last_output(tmp_path, monkeypatch) -> None:
+    """With TCONV_LOG_DIR the worker's fds 1 and 2 go to <dir>/faults.log (appended by every
+    process of the backend); a crash's detail is one line: how the process ended, then the
+    last lines it wrote during the call. Without it, the way it died alone."""
+    monkeypatch.setenv(logs.LOG_DIR, str(tmp_path / "logs"))
+    w = Worker("faults", timeout=30.0)
+    try:
+        assert run(w, "none").status == "pass"
+        details = {fault: run(w, fault).detail for fault in ("abort", "segfault", "exit")}
+        assert run(w, "none").status == "pass"
+    finally:
+        w.close()
+    assert details == {
+        "abort": "worker process died of SIGABRT (signal 6); last lines of faults.log during "
+                 "the call: faults: aborting now",
+        "segfault": "worker process died of SIGSEGV (signal 11); last lines of faults.log "
+                    "during the call: faults: reading address 0 now",
+        "exit": "worker process exited with status 3; last lines of faults.log during the "
+                "call: faults: exiting with status 3 now"}
+    log = (tmp_path / "logs" / "faults.log").read_text()
+    assert log.count(logs.MARKER) == 4          # four processes, one file
+    assert "faults: aborting now" in log
+    monkeypatch.delenv(logs.LOG_DIR)
+    bare = Worker("faults", timeout=30.0)
+    try:
+        assert run(bare, "abort").detail == "worker process died of SIGABRT (signal 6)"
+    finally:
+        bare.close()
+
+
+def test_the_tail_of_a_log(tmp_path) -> None:
+    log = tmp_path / "b.log"
+    log.write_text("before the call\n")
+    offset = logs.size(log)
+    with open(log, "a") as file:
+        file.write(f"{logs.MARKER} 123 started ---\n\n\x1b[1;31mred\x1b[m\ttabbed\n")
+        file.write("".join(f"line {i}\n" for i in range(8)) + "x" * 500 + "\n")
+    assert logs.tail(log, offset, lines=3) == ["line 6", "line 7", "x" * 197 + "..."]
+    assert logs.tail(log, offset)[:1] == ["line 4"]          # five by default
+    assert logs.tail(log, offset, lines=20)[0] == "red tabbed"    # escapes and controls gone
+    assert logs.tail(log, 0, lines=20)[0] == "before the call"
+    assert logs.tail(tmp_path / "missing.log", 0) == [] and logs.tail(None) == []
+    # a native stack trace's frames are addresses: the message before them is what is shown
+    log.write_text("F1201 23:59:41.893988   30677 simplifier.cc:586] Check failed: x\n"
+                   "\tRHS shape: f32[1,2]\n*** Check failure stack trace: ***\n"
+                   "    @     0x7f5386eca75f  std::_Function_handler<>::_M_invoke()\n"
+                   "PC: @     0x7f5397ea71f5  (unknown)\n")
+    assert logs.tail(log) == ["F1201 23:59:41.893988   30677 simplifier.cc:586] Check failed: x",
+                              "RHS shape: f32[1,2]"]
+    assert logs.quote(log, ["a", "b"]) == "; last lines of b.log during the call: a | b"
+    assert logs.quote(log, []) == "; no output in b.log during the call"

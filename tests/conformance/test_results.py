@@ -34,3 +34,24 @@ def test_one_line_per_check(tmp_path, workers, where) -> None:
         if row["status"] == "pass":   # (an unsupported case never reaches the framework)
             assert row["framework_version"].startswith("2.")
             assert row["bound_units"] <= 1 and row["pytest_outcome"] == "passed"
+
+
+def test_rows_compare_without_a_crashed_frameworks_own_words() -> None:
+    """Two runs of a crash quote the framework's output with its own timestamps and addresses:
+    reports (build.stable) and merges compare the rows without it, and without timings."""
+    from tconv.conformance import results
+
+    def crash(said: str, status: str = "crash", seconds: float = 1.0) -> dict:
+        detail = ("worker process died of SIGABRT (signal 6); last lines of jax.log during "
+                  f"the call: F1201 {said} simplifier.cc:586] Check failed")
+        return {"check_id": "c", "status": status, "detail": detail, "timing": {"s": seconds},
+                "reproducer": f"# Recorded detail: {detail}\nimport numpy\n"}
+
+    first, second = crash("23:59:41.89   30677"), crash("00:01:02.03   411", seconds=2.0)
+    assert first != second
+    assert results.comparable(first) == results.comparable(second)
+    assert results.comparable(first)["detail"] == (
+        "worker process died of SIGABRT (signal 6); last lines of jax.log during the call: "
+        "(not compared)")
+    assert results.comparable(first)["reproducer"].endswith("(not compared)\nimport numpy\n")
+    assert results.comparable(first) != results.comparable(crash("x", status="known"))
