@@ -15,7 +15,6 @@ Wrong usage is one line on stderr and exit status 2; so is a missing or malforme
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
