@@ -28,6 +28,7 @@ MODULES = (
     "tconv.adapters.jax",
     "tconv.adapters.keras",
     "tconv.adapters.onnx",
+    "tconv.adapters.equinox",
     "tconv.adapters.faults",
 )
 
