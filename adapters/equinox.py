@@ -83,7 +83,7 @@ class ConvTranspose(Adapter):
         kernel_axes=("C_out", "C_in/groups", "*kernel"), kernel_flipped=True,
         padding_vocabulary="equinox",
         bias="the layer's own bias (`use_bias`, shape (C_out, 1, ...))",
-        padding_modes=("SAME", "VALID"),
+        padding_modes=("SAME", "VALID"), gradients=True,
         dtypes=("float32", "float64", "float16", "bfloat16"))
 
     def plan(self, case: Case) -> Plan:
@@ -95,22 +95,43 @@ class ConvTranspose(Adapter):
                   "groups": case.groups}
         return Plan(self.name, case.id, native, tuple(astuple(w) for w in windows), violation)
 
-    def run(self, native: dict, x, w, b, dtype: str) -> np.ndarray:
+    @staticmethod
+    def _apply(native: dict, x, w, b, dtype: str):
+        """The layer with the canonical weight ``w`` (a JAX array) in its own layout, applied
+        to the batch: one function for the run and, differentiated, for the gradients (the
+        layout conversion inside it, so that dw comes back canonical)."""
         import equinox as eqx
         import jax
+        import jax.numpy as jnp
 
-        t = jax_adapter._dtype(dtype)
-        layer = eqx.nn.ConvTranspose(native["dims"], native["in_channels"],
-                                     native["out_channels"], native["kernel_size"],
-                                     use_bias=b is not None, dtype=t,
+        dims, groups = native["dims"], native["groups"]
+        layer = eqx.nn.ConvTranspose(dims, native["in_channels"], native["out_channels"],
+                                     native["kernel_size"], use_bias=b is not None,
+                                     dtype=jax_adapter._dtype(dtype),
                                      key=jax.random.PRNGKey(0), **_kwargs(native))
-        weight = jax_adapter._array(native_weight(w, native["groups"]), dtype)
+        c_in, c_out_g, *kernel = w.shape
+        weight = w.reshape(groups, c_in // groups, c_out_g, *kernel).swapaxes(1, 2)
+        weight = jnp.flip(weight.reshape(groups * c_out_g, c_in // groups, *kernel),
+                          axis=tuple(range(2, w.ndim)))
         layer = eqx.tree_at(lambda m: m.weight, layer, weight)
         if b is not None:
-            bias = jax_adapter._array(b.reshape((-1,) + (1,) * native["dims"]), dtype)
-            layer = eqx.tree_at(lambda m: m.bias, layer, bias)
-        y = jax.vmap(layer)(jax_adapter._array(x, dtype))
-        return np.asarray(y).astype(np.float64)
+            layer = eqx.tree_at(lambda m: m.bias, layer, b.reshape((-1,) + (1,) * dims))
+        return jax.vmap(layer)(x)
+
+    def run(self, native: dict, x, w, b, dtype: str) -> np.ndarray:
+        arrays = [jax_adapter._array(a, dtype) for a in (x, w, b)]
+        return np.asarray(self._apply(native, *arrays, dtype)).astype(np.float64)
+
+    def grad(self, native: dict, x, w, b, dy, dtype: str):
+        import jax
+
+        def forward(x_, w_, *bias):
+            return self._apply(native, x_, w_, bias[0] if bias else None, dtype)
+
+        args = [jax_adapter._array(a, dtype) for a in (x, w, *([] if b is None else [b]))]
+        _, vjp = jax.vjp(forward, *args)
+        grads = [np.asarray(g).astype(np.float64) for g in vjp(jax_adapter._array(dy, dtype))]
+        return grads[0], grads[1], grads[2] if b is not None else None
 
     def source(self, plan: Plan) -> str:
         n = plan.native
@@ -142,6 +163,40 @@ class ConvTranspose(Adapter):
             f"    layer = eqx.tree_at(lambda m: m.bias, layer, jnp.asarray(b.reshape((-1,) + "
             f"(1,) * {n['dims']}), dtype=dtype))",
             "y = np.asarray(jax.vmap(layer)(jnp.asarray(x, dtype=dtype))).astype(np.float64)"])
+
+    def grad_script(self, plan: Plan) -> str:
+        n = plan.native
+        args = ", ".join(f"{k}={v!r}" for k, v in _kwargs(n).items())
+        return "\n".join([
+            "import equinox as eqx",
+            "import jax",
+            "import jax.numpy as jnp",
+            "import numpy as np",
+            "",
+            "",
+            "def forward(x_, w_, *bias):",
+            f"    g = {n['groups']}",
+            "    c_in, c_out_g = w_.shape[:2]",
+            "    weight = w_.reshape(g, c_in // g, c_out_g, *w_.shape[2:]).swapaxes(1, 2)",
+            "    weight = jnp.flip(weight.reshape(g * c_out_g, c_in // g, *w_.shape[2:]), "
+            "axis=tuple(range(2, w_.ndim)))",
+            f"    layer = eqx.nn.ConvTranspose({n['dims']}, {n['in_channels']}, "
+            f"{n['out_channels']}, {n['kernel_size']!r}, {args}, use_bias=bool(bias), "
+            "dtype=dtype, key=jax.random.PRNGKey(0))",
+            "    layer = eqx.tree_at(lambda m: m.weight, layer, weight)",
+            "    if bias:",
+            f"        layer = eqx.tree_at(lambda m: m.bias, layer, bias[0].reshape((-1,) + "
+            f"(1,) * {n['dims']}))",
+            "    return jax.vmap(layer)(x_)",
+            "",
+            "",
+            "primals = [jnp.asarray(a, dtype=dtype) for a in ([x, w] if b is None else "
+            "[x, w, b])]",
+            "_, vjp = jax.vjp(forward, *primals)",
+            "grads = [np.asarray(g).astype(np.float64) for g in "
+            "vjp(jnp.asarray(dy, dtype=dtype))]",
+            "dx, dw = grads[0], grads[1]",
+            "db = grads[2] if b is not None else None"])
 
     def version(self) -> str:
         import equinox
