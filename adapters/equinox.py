@@ -140,34 +140,12 @@ class ConvTranspose(Adapter):
                 f"{n['out_channels']}, {n['kernel_size']!r}, {args}, key=...); layer.weight = "
                 "regrouped, flipped w; y = jax.vmap(layer)(x)")
 
-    def script(self, plan: Plan) -> str:
-        n = plan.native
+    @staticmethod
+    def _forward_script(n: dict) -> list[str]:
+        """Reproducer lines defining ``forward(x, w, *bias)`` as ``_apply`` computes it, and
+        ``primals``: the script's inputs as JAX arrays of ``dtype``."""
         args = ", ".join(f"{k}={v!r}" for k, v in _kwargs(n).items())
-        return "\n".join([
-            "import equinox as eqx",
-            "import jax",
-            "import jax.numpy as jnp",
-            "import numpy as np",
-            "",
-            f"g = {n['groups']}",
-            "# (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), the spatial axes reversed",
-            "c_in, c_out_g = w.shape[:2]",
-            "weight = w.reshape(g, c_in // g, c_out_g, *w.shape[2:]).swapaxes(1, 2)",
-            "weight = np.flip(weight.reshape(g * c_out_g, c_in // g, *w.shape[2:]), "
-            "axis=tuple(range(2, w.ndim)))",
-            f"layer = eqx.nn.ConvTranspose({n['dims']}, {n['in_channels']}, "
-            f"{n['out_channels']}, {n['kernel_size']!r}, {args}, use_bias=b is not None, "
-            "dtype=dtype, key=jax.random.PRNGKey(0))",
-            "layer = eqx.tree_at(lambda m: m.weight, layer, jnp.asarray(weight, dtype=dtype))",
-            "if b is not None:",
-            f"    layer = eqx.tree_at(lambda m: m.bias, layer, jnp.asarray(b.reshape((-1,) + "
-            f"(1,) * {n['dims']}), dtype=dtype))",
-            "y = np.asarray(jax.vmap(layer)(jnp.asarray(x, dtype=dtype))).astype(np.float64)"])
-
-    def grad_script(self, plan: Plan) -> str:
-        n = plan.native
-        args = ", ".join(f"{k}={v!r}" for k, v in _kwargs(n).items())
-        return "\n".join([
+        return [
             "import equinox as eqx",
             "import jax",
             "import jax.numpy as jnp",
@@ -176,6 +154,7 @@ class ConvTranspose(Adapter):
             "",
             "def forward(x_, w_, *bias):",
             f"    g = {n['groups']}",
+            "    # (C_in, C_out/g, *k) -> (C_out, C_in/g, *k), the spatial axes reversed",
             "    c_in, c_out_g = w_.shape[:2]",
             "    weight = w_.reshape(g, c_in // g, c_out_g, *w_.shape[2:]).swapaxes(1, 2)",
             "    weight = jnp.flip(weight.reshape(g * c_out_g, c_in // g, *w_.shape[2:]), "
@@ -191,7 +170,15 @@ class ConvTranspose(Adapter):
             "",
             "",
             "primals = [jnp.asarray(a, dtype=dtype) for a in ([x, w] if b is None else "
-            "[x, w, b])]",
+            "[x, w, b])]"]
+
+    def script(self, plan: Plan) -> str:
+        return "\n".join([*self._forward_script(plan.native),
+                          "y = np.asarray(forward(*primals)).astype(np.float64)"])
+
+    def grad_script(self, plan: Plan) -> str:
+        return "\n".join([
+            *self._forward_script(plan.native),
             "_, vjp = jax.vjp(forward, *primals)",
             "grads = [np.asarray(g).astype(np.float64) for g in "
             "vjp(jnp.asarray(dy, dtype=dtype))]",
