@@ -78,6 +78,12 @@ def installed(backend_name: str) -> bool:
     return importlib.util.find_spec(BACKENDS[backend_name].module) is not None
 
 
+def padding_spelling(name: str, native: dict) -> dict:
+    """The native parameters of a plan that spell its padding (the framework's declared
+    ``native_keys``), for documents and ``tconv port``."""
+    return {k: native[k] for k in framework(name).native_keys if native.get(k) is not None}
+
+
 def version_distribution(backend_name: str) -> str:
     """The distribution whose version the backend's entry points report."""
     return framework(backend_name).distributions[0]
@@ -115,4 +121,4 @@ def environment(backend_name: str) -> dict[str, str]:
 __all__ = ["BACKENDS", "MODULES", "REGISTRY", "TESTING", "TESTING_BACKENDS", "Adapter",
            "Backend", "Conventions", "Framework", "Nominal", "Plan", "Porting", "Unsupported",
            "backend", "environment", "framework", "frameworks", "installed", "load",
-           "version_distribution"]
+           "padding_spelling", "version_distribution"]

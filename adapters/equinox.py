@@ -123,15 +123,10 @@ class ConvTranspose(Adapter):
         return np.asarray(self._apply(native, *arrays, dtype)).astype(np.float64)
 
     def grad(self, native: dict, x, w, b, dy, dtype: str):
-        import jax
-
         def forward(x_, w_, *bias):
             return self._apply(native, x_, w_, bias[0] if bias else None, dtype)
 
-        args = [jax_adapter._array(a, dtype) for a in (x, w, *([] if b is None else [b]))]
-        _, vjp = jax.vjp(forward, *args)
-        grads = [np.asarray(g).astype(np.float64) for g in vjp(jax_adapter._array(dy, dtype))]
-        return grads[0], grads[1], grads[2] if b is not None else None
+        return jax_adapter.gradients(forward, x, w, b, dy, dtype)
 
     def source(self, plan: Plan) -> str:
         n = plan.native
@@ -177,13 +172,8 @@ class ConvTranspose(Adapter):
                           "y = np.asarray(forward(*primals)).astype(np.float64)"])
 
     def grad_script(self, plan: Plan) -> str:
-        return "\n".join([
-            *self._forward_script(plan.native),
-            "_, vjp = jax.vjp(forward, *primals)",
-            "grads = [np.asarray(g).astype(np.float64) for g in "
-            "vjp(jnp.asarray(dy, dtype=dtype))]",
-            "dx, dw = grads[0], grads[1]",
-            "db = grads[2] if b is not None else None"])
+        return "\n".join([*self._forward_script(plan.native),
+                          *jax_adapter.vjp_script("forward")])
 
     def version(self) -> str:
         import equinox

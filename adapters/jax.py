@@ -160,6 +160,27 @@ def set_precision(strict: bool) -> None:
     jax.config.update("jax_default_matmul_precision", "float32" if strict else None)
 
 
+def gradients(f, x, w, b, dy, dtype: str) -> tuple:
+    """``(dx, dw, dbias)`` of ``f(x, w, *bias)`` for the output gradient ``dy`` by ``jax.vjp``
+    (float64 NumPy; dbias None without bias): what every JAX-based entry point's ``grad``
+    does once its call is a function of the canonical inputs."""
+    import jax
+
+    args = [_array(a, dtype) for a in (x, w, *([] if b is None else [b]))]
+    _, vjp = jax.vjp(f, *args)
+    grads = [_numpy(g) for g in vjp(_array(dy, dtype))]
+    return grads[0], grads[1], grads[2] if b is not None else None
+
+
+def vjp_script(function: str) -> list[str]:
+    """Reproducer lines doing what ``gradients`` does, for ``function`` and ``primals``."""
+    return [f"_, vjp = jax.vjp({function}, *primals)",
+            "grads = [np.asarray(g).astype(np.float64) for g in "
+            "vjp(jnp.asarray(dy, dtype=dtype))]",
+            "dx, dw = grads[0], grads[1]",
+            "db = grads[2] if b is not None else None"]
+
+
 def _bias_shape(ndim: int) -> tuple[int, ...]:
     """The bias as an array of the output's rank: channel axis 1, broadcast over the rest."""
     return (1, -1) + (1,) * (ndim - 2)
@@ -301,8 +322,6 @@ class ConvTranspose(Adapter):
         return _numpy(self.call(native)(_array(x, dtype), rhs, _array(b, dtype)))
 
     def grad(self, native, x, w, b, dy, dtype):
-        import jax
-
         dims, fn = native["dims"], self.call(native)
 
         def f(lhs, w_, *bias):
@@ -310,10 +329,7 @@ class ConvTranspose(Adapter):
             # in the canonical layout.
             return fn(lhs, self.kernel(w_, dims), bias[0] if bias else None)
 
-        args = [_array(x, dtype), _array(w, dtype)] + ([] if b is None else [_array(b, dtype)])
-        _, vjp = jax.vjp(f, *args)
-        grads = [_numpy(g) for g in vjp(_array(dy, dtype))]
-        return (grads[0], grads[1], grads[2] if b is not None else None)
+        return gradients(f, x, w, b, dy, dtype)
 
     # -- reproducer scripts: the same call on x, w, b, dtype (see Adapter.script) ----------
 
@@ -345,11 +361,7 @@ class ConvTranspose(Adapter):
     def grad_script(self, plan: Plan) -> str:
         return "\n".join([
             *self._call_script(plan.native),
-            "_, vjp = jax.vjp(f, *primals)",
-            "grads = [np.asarray(g).astype(np.float64) for g in "
-            "vjp(jnp.asarray(dy, dtype=dtype))]",
-            "dx, dw = grads[0], grads[1]",
-            "db = grads[2] if b is not None else None"])
+            *vjp_script("f")])
 
     def source(self, plan: Plan) -> str:
         n = plan.native

@@ -29,7 +29,6 @@ from tconv.conformance.status import CLEAN, Status
 from tconv.oracle.transpose import geometry
 
 FORWARD, GRADIENTS = "forward", "gradients"
-KINDS = (FORWARD, GRADIENTS)
 
 # The largest footprint (cases.memory) a check may have, in bytes; --memory-cap sets it.
 memory_cap = 4096 * 2**20

@@ -37,8 +37,9 @@ from tconv.cases.case import DTYPES, Case
 from tconv.conformance import pipeline, registry
 from tconv.conformance.judge import agree, compare, expected
 from tconv.conformance.reproducer import inputs_script
+from tconv.conformance.results import check_id
 from tconv.conformance.status import Status
-from tconv.oracle.transpose import geometry
+from tconv.oracle.rules import Axis, Canonical
 from tconv.reports import weights
 
 
@@ -90,22 +91,13 @@ class Step:
         return "\n".join(lines)
 
 
-def _window_start(window: tuple[int, int, int]) -> int:
-    return window[0]
-
-
-def _length(full: int, window: tuple[int, int, int]) -> int:
-    begin, end, output_padding = window
-    return full - begin - end + output_padding
-
-
 def candidates(case: Case, want: tuple[tuple[int, int, int], ...]):
     """Windows to ask the target for, the wanted one first, each with the step that turns
     its output into the wanted window: crop nothing at the end, or nothing at the start, or
     nothing at all (the whole uncropped result), then cut. A step is only offered where the
     zeros it appends lie outside the uncropped result (where the definition itself is zero)."""
-    fulls = geometry(case.input_size, case.kernel, stride=case.stride,
-                     dilation=case.dilation).full_size
+    axes = [Axis(n, k, s, d) for n, k, s, d in
+            zip(case.input_size, case.kernel, case.stride, case.dilation)]
     kinds = (lambda w: w, lambda w: (w[0], 0, 0), lambda w: (0, w[1], w[2]),
              lambda w: (0, 0, 0))
     seen = set()
@@ -114,19 +106,20 @@ def candidates(case: Case, want: tuple[tuple[int, int, int], ...]):
         if asked in seen:
             continue
         seen.add(asked)
-        step = _step(fulls, asked, want)
+        step = _step(axes, asked, want)
         if step is not None:
             yield asked, step
 
 
-def _step(fulls, asked, want) -> Step | None:
+def _step(axes: list[Axis], asked, want) -> Step | None:
     start, length, before, after, sizes = [], [], [], [], []
-    for full, a, w in zip(fulls, asked, want):
-        got, n = _length(full, a), _length(full, w)
-        offset = _window_start(w) - _window_start(a)
+    for axis, a, w in zip(axes, asked, want):
+        got, n = Canonical(*a).size(axis), Canonical(*w).size(axis)
+        offset = w[0] - a[0]
         b, e = max(0, -offset), max(0, offset + n - got)
-        # zeros may only stand where the uncropped result has no element
-        if b and _window_start(w) + b > 0 or e and full - w[1] + w[2] - e < full:
+        # zeros may only stand where the uncropped result has no element: before its start,
+        # or past its end (the wanted window's last e positions at or beyond axis.full)
+        if b and w[0] + b > 0 or e and w[0] + n - e < axis.full:
             return None
         start.append(offset)
         length.append(n)
@@ -175,7 +168,8 @@ class Port:
     verified: bool = False
     entry_point: str = ""    # the entry point that computes it (target, or the nearest)
     call: str = ""
-    script: str = ""
+    script: str = ""         # the target's native call as standalone lines
+    source_script: str = ""  # the source's, likewise
     asked: tuple[tuple[int, int, int], ...] = ()
     step: Step | None = None
     native: dict = field(default_factory=dict)
@@ -279,25 +273,22 @@ def _try(name, case, window, src, want, bound, arrays, workers, known, result) -
         adapter = adapters.load(name)
         result.verified, result.entry_point = True, name
         result.call, result.script = check.call, adapter.script(check.plan)
-        result.asked, result.step, result.native = asked, step, _native(name, check.plan)
+        result.source_script = adapters.load(src.adapter).script(src.plan)
+        result.asked, result.step = asked, step
+        result.native = adapters.padding_spelling(name, check.plan.native)
         result.weights = weight_lines(src.adapter, name, case.dims, case.groups)
         result.bias = adapter.conventions.bias
         result.oracle_units = verdict.bound_units
         result.source_units = src.verdict.bound_units if src.verdict else None
         result.max_difference = float(np.max(np.abs(y - src.output))) if y.size else 0.0
         result.tolerance = float(2 * np.max(bound)) if bound.size else 0.0
-        result.check_id = f"{name}::{target_case.id}::forward::cpu"
+        result.check_id = check_id(name, target_case.id, check.kind, check.device)
         return Attempt(name, "verified", "" if step.none else
                        "with an extra step; the window itself: " + "; ".join(reasons))
     kind = ("known" if reasons and all(r.startswith("a registered") for r in reasons) else
             "refused" if any(r.startswith("refused") for r in reasons) else
             "not expressible")
     return Attempt(name, kind, reasons[0] if reasons else "no window to try")
-
-
-def _native(name: str, plan) -> dict:
-    keys = adapters.framework(name).native_keys
-    return {k: plan.native[k] for k in keys if plan.native.get(k) is not None}
 
 
 # -- what it prints -----------------------------------------------------------------------------
@@ -348,11 +339,6 @@ def standalone(result: Port) -> str:
     native call, the weight conversion checked, the target's native call (and extra step),
     the largest difference; exit 0 iff the port is right."""
     case = result.case
-    src, tgt = adapters.load(result.source), adapters.load(result.entry_point)
-    source_script = src.script(src.plan(case))
-    target_case = replace(case, padding=tuple((b, e) for b, e, _ in result.asked),
-                          output_padding=tuple(a for _, _, a in result.asked))
-    target_script = tgt.script(tgt.plan(target_case))
     environment = {**adapters.environment(adapters.backend(result.source)),
                    **adapters.environment(adapters.backend(result.entry_point))}
     step = result.step
@@ -377,8 +363,8 @@ def standalone(result: Port) -> str:
         "if not np.array_equal(convert(source_layout(w)), target_layout(w)):\n"
         "    print('the weight conversion does not map the source layout onto the target\\'s')\n"
         "    sys.exit(1)",
-        _function("source", source_script),
-        _function("target", target_script + ("\n" + step_code if step_code else "")),
+        _function("source", result.source_script),
+        _function("target", result.script + ("\n" + step_code if step_code else "")),
         "\n".join([
             "ys, yt = source(x, w, b), target(x, w, b)",
             "if ys.shape != yt.shape:",

@@ -199,12 +199,6 @@ def _sanitize(message: str) -> str:
     return line[:160]
 
 
-def _native(name: str, native: dict) -> dict:
-    """The native parameters that spell the padding (the framework's ``native_keys``)."""
-    keys = adapters.framework(name).native_keys
-    return {k: native[k] for k in keys if native.get(k) is not None}
-
-
 def _values(y: np.ndarray) -> list | None:
     """The first output channel along the first axis, as integers when every value is one."""
     line = y[0, 0].reshape(y.shape[2], -1)[:, 0] if y.ndim > 3 else y[0, 0]
@@ -246,7 +240,7 @@ def run_one(name: str, item: Probe, workers: Workers, version: str) -> dict:
     if plan is None:
         return row | {"status": check.status, "detail": check.detail}
     row |= {"violation": plan.violation, "call": adapter.source(plan),
-            "native": _native(name, plan.native),
+            "native": adapters.padding_spelling(name, plan.native),
             "documented": [list(c) for c in plan.canonical], "status": check.status}
     if not plan.violation:  # a forbidden case has no documented answer to size
         row["expected_shape"] = list(expected(case, plan, item.x, item.w, item.b)[0].shape)
@@ -328,7 +322,7 @@ def _port(nominal: Nominal, target: str, name: str, workers: Workers, versions: 
     check = pipeline.run(name, ported, workers, arrays=_port_arrays(ported))
     if check.plan is None:
         return row | {"status": "not expressible", "detail": check.detail}
-    row |= {"native": _native(name, check.plan.native), "call": check.call}
+    row |= {"native": adapters.padding_spelling(name, check.plan.native), "call": check.call}
     if check.plan.violation:
         return row | {"status": "not expressible",
                       "detail": f"breaks a documented limit: {check.plan.violation}"}
