@@ -43,6 +43,9 @@ class Conventions:
     dtypes: tuple[str, ...] = ("float32", "float64")
     gradients: bool = False      # dx, dw, dbias through the framework's own differentiation
     devices: tuple[str, ...] = ("cpu", "cuda")   # worker devices (adapters.devices)
+    # A converter path (adapters.conversion): the source entry point whose vocabulary and
+    # rule the case is expressed in, and whose own answer the converted model is compared with.
+    source: str = ""
 
 
 # The names a kernel axis may have (``Conventions.kernel_axes``): the input channels, the

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from tconv.adapters import conversion
 from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
 from tconv.adapters.declarations import Backend, Framework
 from tconv.cases.case import Case
@@ -123,8 +124,46 @@ class Swapped(Faults):
         return "swap"
 
 
+class Converted(conversion.Converter):
+    """A converter path over ``faults`` (tests/test_conversion.py): its "file" is the plan's
+    native parameters as JSON; a ``raise`` case fails at the load stage, every other fault
+    shows in the run stage, as the source's own answer does."""
+
+    name = "faults.converted"
+    origin = Faults.name
+    suffix = ".json"
+    conventions = conversion.conventions(Faults.conventions, Faults.name,
+                                         "faults -> JSON -> faults (test-only)", ("float64",))
+
+    def export(self, native, x, w, b, dtype):
+        import json
+
+        return json.dumps(native).encode()
+
+    def load(self, artefact, dtype):
+        import json
+
+        native = json.loads(artefact)
+        if native["fault"] == "raise":
+            raise ValueError("injected load failure")
+        return native
+
+    def execute(self, native, _, x, dtype):
+        return Faults().run(native, x, *self._weights, dtype)
+
+    def run(self, native, x, w, b, dtype):
+        self._weights = (w, b)
+        return super().run(native, x, w, b, dtype)
+
+    def source(self, plan):
+        return f"faults converted: {plan.native['fault']}"
+
+    parts = ("numpy",)
+
+
 # Test-only (tests/test_workers.py, tests/test_faults_run.py): runs only when named.
 FRAMEWORKS = (Framework(
     name="faults", package="faults", distributions=("numpy",),
     backends=(Backend("faults", "numpy"),),
-    entry_points=((Faults, "faults"), (Swapped, "faults")), testing=True),)
+    entry_points=((Faults, "faults"), (Swapped, "faults"), (Converted, "faults")),
+    testing=True),)

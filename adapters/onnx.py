@@ -165,6 +165,18 @@ def _providers() -> list:
     return [("CUDAExecutionProvider", {"use_tf32": "0"} if _STRICT["strict"] else {})]
 
 
+def session(model: bytes):
+    """An onnxruntime session of a serialized model, on the worker's provider: the one way
+    tconv builds sessions (its own one-node models and converted ones, adapters.conversion)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: refusals arrive as exceptions anyway
+    # Its share of the cores (adapters.workers.threads); 0 is onnxruntime's own default.
+    options.intra_op_num_threads = int(os.environ.get("TCONV_THREADS", "0"))
+    return onnxruntime.InferenceSession(model, options, providers=_providers())
+
+
 def cuda_status() -> dict:
     """Whether this onnxruntime build has the CUDA provider and a device for it, and the
     provider's ``use_tf32`` as a session built with default options reports it."""
@@ -234,14 +246,7 @@ class OnnxRuntime(Adapter):
         return cache[key]
 
     def _build(self, model):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # errors only: refusals arrive as exceptions anyway
-        # Its share of the cores (adapters.workers.threads); 0 is onnxruntime's own default.
-        options.intra_op_num_threads = int(os.environ.get("TCONV_THREADS", "0"))
-        return onnxruntime.InferenceSession(model.SerializeToString(), options,
-                                            providers=_providers())
+        return session(model.SerializeToString())
 
     def run(self, native, x, w, b, dtype):
         session = self._session(native, dtype, x.shape, w.shape, b is not None)

@@ -234,16 +234,8 @@ class Module(Functional):
     def run(self, native, x, w, b, dtype):
         import torch
 
-        cls = getattr(torch.nn, f"ConvTranspose{native['dims']}d")
-        module = cls(x.shape[1], w.shape[1] * native["groups"], w.shape[2:],
-                     bias=b is not None, **_kwargs(native))
-        module = module.to(device=devices.worker_device(), dtype=_torch_dtype(dtype))
         with torch.no_grad():
-            module.weight.copy_(_tensor(w, dtype))
-            if b is not None:
-                module.bias.copy_(_tensor(b, dtype))
-            size = native["output_size"]
-            y = module(_tensor(x, dtype), output_size=None if size is None else list(size))
+            y = model(self.name, native, w, b, dtype)(_tensor(x, dtype))
         return _numpy(y)
 
     def script(self, plan):
@@ -347,6 +339,47 @@ class Compiled(Functional):
 
     def source(self, plan):
         return "torch.compile(" + super().source(plan).replace("(x, w, b,", ")(x, w, b,", 1)
+
+
+def model(name: str, native: dict, w: np.ndarray, b: np.ndarray | None, dtype: str):
+    """The call of entry point ``torch.functional`` or ``torch.module`` as one
+    ``torch.nn.Module`` taking ``x`` (the weights its parameters): what the module entry point
+    runs, and what a converter path exports (``adapters.conversion``). The functional form is
+    a module whose ``forward`` calls ``F.conv_transposeNd`` on its parameters, as a porter
+    writes it."""
+    import torch
+
+    dims, weight = native["dims"], _tensor(w, dtype)
+    bias = None if b is None else _tensor(b, dtype)
+    if name == Module.name:
+        cls = getattr(torch.nn, f"ConvTranspose{dims}d")
+        size = None if native["output_size"] is None else list(native["output_size"])
+
+        class Sized(cls):
+            # output_size is forward's argument: bound here so that forward(x) takes x only
+            def forward(self, x):
+                return super().forward(x, output_size=size)
+
+        layer = Sized(w.shape[0], w.shape[1] * native["groups"], w.shape[2:],
+                      bias=b is not None, **_kwargs(native))
+        layer = layer.to(device=devices.worker_device(), dtype=_torch_dtype(dtype))
+        with torch.no_grad():
+            layer.weight.copy_(weight)
+            if bias is not None:
+                layer.bias.copy_(bias)
+        return layer.eval()
+    fn, kwargs = getattr(torch.nn.functional, _function(dims)), _kwargs(native)
+
+    class Call(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(weight)
+            self.bias = None if bias is None else torch.nn.Parameter(bias)
+
+        def forward(self, x):
+            return fn(x, self.weight, self.bias, **kwargs)
+
+    return Call().eval()
 
 
 # TorchInductor's persistent cache (keyed by the graph and torch's version).

@@ -62,6 +62,12 @@ def redirect_output(path: str) -> None:
                 f" ---\n".encode())
 
 
+def _artefact(adapter) -> dict:
+    """A converter path's converted file of the last call (adapters.conversion), if any."""
+    data = getattr(adapter, "artefact", None)
+    return {"artefact": (adapter.suffix, data)} if data else {}
+
+
 def serve(channel) -> None:
     import os
     import sys
@@ -101,10 +107,12 @@ def serve(channel) -> None:
                 continue
             y = adapter.run(request["native"], *arrays, request["dtype"])
             channel.send({"ok": True, "y": encode(y), "framework_s": time.perf_counter() - start,
-                          "rss_mib": resident_mib()})
+                          "rss_mib": resident_mib(), **_artefact(adapter)})
         except Exception as error:  # the framework's refusal, reported as data
-            channel.send({"ok": False, "type": type(error).__name__, "message": str(error),
-                          "rss_mib": resident_mib()})
+            # a converter path's stage (adapters.conversion.StageFailed) names where it failed
+            channel.send({"ok": False, "type": getattr(error, "kind", type(error).__name__),
+                          "message": str(error), "stage": getattr(error, "stage", ""),
+                          "rss_mib": resident_mib(), **_artefact(adapters.get(name))})
 
 
 if __name__ == "__channelexec__":

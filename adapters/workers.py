@@ -38,6 +38,8 @@ class Outcome:
     message: str = ""
     seconds: float = 0.0            # the round trip, as the controller saw it
     framework_seconds: float = 0.0  # inside the framework call, as the worker measured it
+    stage: str = ""                 # a converter path's stage that raised (adapters.conversion)
+    artefact: tuple[str, bytes] | None = None   # a converter path's file: (suffix, bytes)
 
 
 # A worker whose resident memory has grown past this after a call is ended and started afresh
@@ -148,11 +150,13 @@ class Worker:
                                       "x": remote.encode(x), "w": remote.encode(w),
                                       "b": remote.encode(b), "dtype": dtype,
                                       **({"precision": precision} if precision else {})})
+        artefact = tuple(reply["artefact"]) if reply.get("artefact") else None
         if status == "ok":
             return Outcome("ok", y=remote.decode(reply["y"]), seconds=reply["seconds"],
-                           framework_seconds=reply.get("framework_s", 0.0))
+                           framework_seconds=reply.get("framework_s", 0.0), artefact=artefact)
         return Outcome(status, error_type=reply.get("type", ""), message=reply["message"],
-                       seconds=reply["seconds"])
+                       seconds=reply["seconds"], stage=reply.get("stage", ""),
+                       artefact=artefact)
 
     def grad(self, adapter: str, native: dict, x: np.ndarray, w: np.ndarray,
              b: np.ndarray | None, dy: np.ndarray, dtype: str, precision: str = "") -> Outcome:

@@ -24,7 +24,7 @@ from tconv.adapters.workers import Outcome, Workers
 from tconv.cases.case import Case, round_to
 from tconv.cases.families import profile
 from tconv.cases.memory import refusal
-from tconv.conformance.judge import Verdict, judge, judge_gradients
+from tconv.conformance.judge import Verdict, agree, judge, judge_gradients
 from tconv.conformance.status import CLEAN, Status
 from tconv.oracle.transpose import geometry
 
@@ -53,6 +53,11 @@ class Check:
     device: str = "cpu"
     plan: Plan | None = None
     output: np.ndarray | None = None
+    # converter paths (adapters.conversion): the stage that raised, the source framework's
+    # own answer compared with the converted model's, the converted file where not passed
+    stage: str = ""
+    source_output: dict | None = None
+    artefact: tuple[str, bytes] | None = None
 
 
 def _unsupported(name: str, case: Case, kind: str, device: str, why: str,
@@ -143,9 +148,31 @@ def run(name: str, case: Case, workers: Workers, *, kind: str = FORWARD,
         outcome = worker.call(name, plan.native, x, w, b, case.dtype, arithmetic.request)
         start = time.perf_counter()
         verdict = judge(case, plan, outcome, x, w, b, arithmetic.input_rounding)
+    source = adapter.conventions.source
     return Check(name, case.id, verdict.status, verdict.detail, adapter.source(plan),
                  worker.version(name), verdict, _timing(outcome, start), arithmetic.text,
-                 kind, device, plan, outcome.y)
+                 kind, device, plan, outcome.y, outcome.stage,
+                 source_output(source, plan, outcome, x, w, b, case.dtype, workers, device)
+                 if source else None,
+                 outcome.artefact if verdict.status not in CLEAN else None)
+
+
+def source_output(source: str, plan: Plan, outcome: Outcome, x, w, b, dtype: str,
+                  workers: Workers, device: str) -> dict:
+    """A converter path's second judgement: the source entry point's own answer on the same
+    inputs and native parameters (in its own worker), against the converted model's."""
+    answer = workers.get(adapters.backend(source), device).call(source, plan.native, x, w, b,
+                                                                dtype)
+    record = {"entry_point": source, "status": answer.status, "agree": None,
+              "max_abs_difference": None}
+    if answer.status != "ok":
+        record["detail"] = f"{answer.error_type}: {answer.message}"[:400]
+    elif outcome.status == "ok":
+        same = answer.y.shape == outcome.y.shape
+        record["agree"] = bool(same and agree(answer.y, outcome.y))
+        record["max_abs_difference"] = (float(np.abs(answer.y - outcome.y).max(initial=0))
+                                        if same else None)
+    return record
 
 
 def forward(name: str, case: Case, workers: Workers, device: str = "cpu") -> Check:

@@ -15,6 +15,7 @@ expression language evaluated without ``eval``: a ``--known`` file comes from ou
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,20 @@ class Known:
         return self.status == status and self.concerns(adapter, device) and self.holds(case)
 
     def affects(self, version: str) -> bool:
-        return not self.versions or Version(version.split("+")[0]) in SpecifierSet(self.versions)
+        """Whether the entry concerns this framework version. A converter path reports the
+        versions of its parts (``"torch 2.13.0, onnxruntime 1.32.0"``): its entries name the
+        part their specifier concerns (``versions = "onnxruntime>=1.13"``)."""
+        if not self.versions:
+            return True
+        name, specifier = versions_spec(self.versions)
+        found = parts(version)
+        if name:
+            if name not in found:
+                return False
+            version = found[name]
+        elif found:
+            return False  # a bare specifier cannot say which part it concerns
+        return Version(version.split("+")[0]) in specifier
 
 
     def record(self) -> dict:
@@ -101,6 +115,23 @@ class Known:
         return {"adapter": self.adapter, "case": list(self.patterns), "check": self.check,
                 "status": str(self.status), "versions": self.versions, "evidence": self.evidence,
                 "devices": list(self.devices), "where": self.where, "source": self.source}
+
+
+def versions_spec(text: str) -> tuple[str, SpecifierSet]:
+    """``versions`` as (the part it names or "", its specifier): ``">=1.13"`` or
+    ``"onnxruntime>=1.13"``."""
+    match = re.match(r"\s*([A-Za-z][A-Za-z0-9_.-]*)\s*(.*)$", text)
+    if match:
+        return match.group(1).lower(), SpecifierSet(match.group(2))
+    return "", SpecifierSet(text)
+
+
+def parts(version: str) -> dict[str, str]:
+    """A converter path's ``"name version, name version"`` as a dict ({} for one version)."""
+    if " " not in version.strip():
+        return {}
+    return {name.lower(): number for name, number in
+            (part.strip().split(" ", 1) for part in version.split(","))}
 
 
 def find(known: list[Known], check: str, adapter: str, case: Case, device: str, status: str,
@@ -159,7 +190,7 @@ def load(path: Path = PATH, source: str | None = None) -> list[Known]:
                                     f"from {list(DEVICES)}")
             entry = {**entry, "devices": tuple(entry["devices"])}
         try:
-            SpecifierSet(entry["versions"])
+            versions_spec(entry["versions"])
         except (InvalidSpecifier, TypeError):
             raise RegistryError(f"{where}: versions: {entry['versions']!r} is not a version "
                                 "specifier") from None

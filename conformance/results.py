@@ -24,6 +24,11 @@ A line's fields (``FIELDS``), in the oracle's words:
   that did not pass, else null), ``known_entry`` (the registry entry that matched, with the
   file it came from, else null): what a report needs, so that a report built on another
   machine or version from these lines shows what that run saw (schema 1.2);
+- converter paths (``adapters.conversion``; schema 1.3): ``stage`` (``export``, ``load`` or
+  ``run``: the stage that raised, else ""), ``source_output`` (the source entry point's own
+  answer against the converted model's: ``entry_point``, ``status``, ``agree``,
+  ``max_abs_difference``; null for a framework's own entry point), ``artefact`` (the converted
+  file of a check that did not pass: ``suffix``, ``bytes``, ``base64``; else null);
 - ``timing`` (seconds: ``framework_s`` inside the framework call as the worker measured it,
   its import and compilation included on first use; ``round_trip_s`` as the controller saw
   it; ``oracle_s`` judging it; null for a check that never reached a framework);
@@ -32,6 +37,7 @@ A line's fields (``FIELDS``), in the oracle's words:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -42,20 +48,23 @@ import numpy as np
 from tconv.cases.case import Case, OutputShape
 from tconv.conformance.status import STATUSES, Status
 
-# 1.1: the optional "precision" field; 1.2: "conventions", "reproducer", "known_entry".
-SCHEMA_VERSION = "1.2"
+# 1.1: the optional "precision" field; 1.2: "conventions", "reproducer", "known_entry";
+# 1.3: converter paths' "stage", "source_output" and "artefact".
+SCHEMA_VERSION = "1.3"
 
 FIELDS = ("check_id", "case_id", "case", "family", "dtype", "check", "adapter", "backend",
           "entry_point", "framework_version", "device", "precision", "status", "observed",
           "detail", "known_issue", "expected_shape", "actual_shape", "max_abs_error",
           "bound_units", "worst_index", "error_type", "error_message", "call", "error_map",
-          "conventions", "reproducer", "known_entry", "timing", "duration_s", "pytest_outcome")
+          "conventions", "reproducer", "known_entry", "stage", "source_output", "artefact",
+          "timing", "duration_s", "pytest_outcome")
 __all__ = ["FIELDS", "QUOTING", "SCHEMA_VERSION", "STATUSES", "VOLATILE", "case_record",
            "check_id", "comparable", "conventions_record", "parse", "read", "record",
            "write_line"]
 
-# Fields that change from run to run without any change in behaviour.
-VOLATILE = ("duration_s", "timing")
+# Fields that change from run to run without any change in behaviour (a converted file's bytes
+# hold the exporter's names and metadata).
+VOLATILE = ("duration_s", "timing", "artefact")
 # Fields that may quote a crashed framework's own output, which changes from run to run too
 # (adapters.logs.unquote).
 QUOTING = ("detail", "error_message", "reproducer")
@@ -141,6 +150,19 @@ def _number(value: float | None) -> float | str | None:
     return value if value is None or np.isfinite(value) else str(value)
 
 
+def _source_output(found: dict | None) -> dict | None:
+    return None if found is None else {
+        **found, "max_abs_difference": _number(found.get("max_abs_difference"))}
+
+
+def _artefact(artefact: tuple[str, bytes] | None) -> dict | None:
+    """A converter path's converted file as JSON: its suffix and its bytes in base64."""
+    if artefact is None:
+        return None
+    suffix, data = artefact
+    return {"suffix": suffix, "bytes": len(data), "base64": base64.b64encode(data).decode()}
+
+
 def record(result, case: Case, known=None) -> dict:
     """One line of results.jsonl for the check ``result`` (``pipeline.Check``) of ``case``:
     what was checked, how it ended, and the evidence; ``known``: the registry entry
@@ -168,6 +190,8 @@ def record(result, case: Case, known=None) -> dict:
            "error_type": v.error_type, "error_message": v.error_message,
            "call": result.call, "error_map": v.error_map,
            "conventions": conventions_record(adapter.conventions),
-           "known_entry": known.record() if known else None, "timing": result.timing}
+           "known_entry": known.record() if known else None,
+           "stage": result.stage, "source_output": _source_output(result.source_output),
+           "artefact": _artefact(result.artefact), "timing": result.timing}
     row["reproducer"] = reproducer(row)
     return row

@@ -14,10 +14,12 @@ check's ``duration_s``: two runs on the same versions give the same document oth
 
 from __future__ import annotations
 
+import base64
 import collections
 import datetime
 import json
 import platform
+import re
 from pathlib import Path
 
 from tconv.conformance import results
@@ -79,7 +81,8 @@ def document(rows: list[dict], sources: list[dict], command: list[str],
         "sources": sources,
         "summary": {"checks": len(rows), "entry_points": len({r["adapter"] for r in rows}),
                     "statuses": {s: counts[s] for s in STATUSES if counts[s]}},
-        "checks": [{**row, "reproducer": row.get("reproducer")} for row in rows],
+        "checks": [{**row, "reproducer": row.get("reproducer"),
+                    "artefact": _artefact_file(row)} for row in rows],
         "cross_framework": cross or [],
         "capabilities": capabilities(rows),
         "known_issues": known_issues(rows),
@@ -121,4 +124,33 @@ def write(paths: list[Path], out: Path, command: list[str],
     broken = sum(s["unreadable_lines"] for s in sources)
     (out / "report.md").write_text(summary.markdown(doc["checks"], broken), encoding="utf-8")
     (out / "report.html").write_text(html.render(doc), encoding="utf-8")
+    artefacts(rows, out / ARTEFACTS)
     return doc
+
+
+def _artefact_file(row: dict) -> dict | None:
+    """A row's converted file as report.json names it: where ``write`` puts it, not its
+    bytes."""
+    found = row.get("artefact")
+    return None if not found else {"suffix": found["suffix"], "bytes": found["bytes"],
+                                   "file": f"{ARTEFACTS}/{artefact_name(row)}"}
+
+
+ARTEFACTS = "artefacts"  # OUT/artefacts/: the converted files of converter checks not passed
+
+
+def artefact_name(row: dict) -> str:
+    """The file name of a row's converted file: its check id, made a plain file name."""
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", row["check_id"]) + row["artefact"]["suffix"]
+
+
+def artefacts(rows: list[dict], folder: Path) -> list[Path]:
+    """Write the converted file of every row that carries one (``results.record``)."""
+    written = []
+    for row in rows:
+        if row.get("artefact"):
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / artefact_name(row)
+            path.write_bytes(base64.b64decode(row["artefact"]["base64"]))
+            written.append(path)
+    return written

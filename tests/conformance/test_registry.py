@@ -6,9 +6,9 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 import pytest
-from packaging.specifiers import SpecifierSet
 
 from tconv import adapters
+from tconv.adapters.conversion import Converter
 from tconv.cases.families import profile
 from tconv.conformance import registry
 from tconv.conformance.status import FAILING
@@ -32,7 +32,7 @@ def test_entry_matches_a_case_and_the_installed_version(entry: registry.Known) -
     else:   # a rule only (case = []): it must describe some case of the profiles
         assert entry.where and any(entry.holds(c) for c in cases), f"matches no case: {entry}"
     try:
-        installed = version(adapters.version_distribution(adapters.backend(entry.adapter)))
+        installed = _installed(entry.adapter)
     except PackageNotFoundError:
         pytest.skip(f"{entry.adapter}'s framework is not installed")
     if not entry.affects(installed) and _older_only(entry.versions, installed):
@@ -43,11 +43,21 @@ def test_entry_matches_a_case_and_the_installed_version(entry: registry.Known) -
     assert entry.affects(installed), f"versions {entry.versions!r} exclude {installed}: {entry}"
 
 
+def _installed(name: str) -> str:
+    """The version the entry point reports: its framework's, or a converter path's parts'
+    (``"torch 2.13.0, onnxruntime 1.32.0"``, read from the installed distributions)."""
+    adapter = adapters.load(name)
+    if isinstance(adapter, Converter):
+        return adapter.version()
+    return version(adapters.version_distribution(adapters.backend(name)))
+
+
 def _older_only(versions: str, installed: str) -> bool:
     """Whether the specifier has an upper bound below ``installed`` (it covers only older
     versions: a discrepancy fixed since)."""
-    return any(c.operator in ("<", "<=") and not c.contains(installed)
-               for c in SpecifierSet(versions))
+    part, specifier = registry.versions_spec(versions)
+    installed = registry.parts(installed).get(part, installed)
+    return any(c.operator in ("<", "<=") and not c.contains(installed) for c in specifier)
 
 
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if e.where],
