@@ -133,7 +133,8 @@ class Converted(conversion.Converter):
     origin = Faults.name
     suffix = ".json"
     conventions = conversion.conventions(Faults.conventions, Faults.name,
-                                         "faults -> JSON -> faults (test-only)", ("float64",))
+                                         "faults -> JSON -> faults (test-only)",
+                                         ("float32", "float64"))
 
     def export(self, native, x, w, b, dtype):
         import json

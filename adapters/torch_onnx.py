@@ -25,9 +25,10 @@ from tconv.adapters import conversion, pytorch
 from tconv.adapters import onnx as onnx_adapter
 from tconv.adapters.declarations import Backend, Framework
 
-# The exporters' target opset: ConvTranspose's newest version (22), as tconv's own ONNX
-# entry points use; both exporters take it.
-OPSET = onnx_adapter.OPSET
+# The exporters' target opsets: the dynamo exporter's is ConvTranspose's newest version (22),
+# as tconv's own ONNX entry points use; the TorchScript exporter's highest is 20 (its own
+# warning for 22: "The highest opset version supported is 20", torch 2.13.0).
+OPSETS = {True: onnx_adapter.OPSET, False: 20}
 # onnxruntime's CPU provider runs ConvTranspose in float32, float16 through inserted Casts
 # (adapters.onnx)
 DTYPES = onnx_adapter.ORT_KERNEL_TYPES
@@ -46,11 +47,11 @@ class Exported(conversion.Converter):
         model = pytorch.model(self.origin, native, w, b, dtype)
         example = (pytorch._tensor(x, dtype),)
         if self.dynamo:
-            program = torch.onnx.export(model, example, dynamo=True, opset_version=OPSET,
-                                        verbose=False)
+            program = torch.onnx.export(model, example, dynamo=True,
+                                        opset_version=OPSETS[True], verbose=False)
             return program.model_proto.SerializeToString()
         buffer = io.BytesIO()
-        torch.onnx.export(model, example, buffer, dynamo=False, opset_version=OPSET,
+        torch.onnx.export(model, example, buffer, dynamo=False, opset_version=OPSETS[False],
                           input_names=["x"], output_names=["y"])
         return buffer.getvalue()
 
@@ -65,7 +66,7 @@ class Exported(conversion.Converter):
     def source(self, plan):
         call = pytorch.Module.source if self.source_is_module else pytorch.Functional.source
         return (f"model = <{call(None, plan)}>; torch.onnx.export(model, (x,), 'model.onnx', "
-                f"dynamo={self.dynamo}, opset_version={OPSET}); "
+                f"dynamo={self.dynamo}, opset_version={OPSETS[self.dynamo]}); "
                 "onnxruntime.InferenceSession('model.onnx').run(None, {input: x})")
 
     @property
@@ -107,11 +108,11 @@ class Exported(conversion.Converter):
                 "model = Model().eval()"]
         if self.dynamo:
             export = [f"program = torch.onnx.export(model, example, dynamo=True, "
-                      f"opset_version={OPSET})",
+                      f"opset_version={OPSETS[True]})",
                       "program.save(path)"]
         else:
             export = [f"torch.onnx.export(model, example, path, dynamo=False, "
-                      f"opset_version={OPSET}, input_names=['x'], output_names=['y'])"]
+                      f"opset_version={OPSETS[False]}, input_names=['x'], output_names=['y'])"]
         return "\n".join([
             "import numpy as np",
             "import onnxruntime",
@@ -130,7 +131,7 @@ def _path(source: type, dynamo: bool) -> type:
     exporter = "dynamo" if dynamo else "torchscript"
     form = "module" if source is pytorch.Module else "functional"
     entry = (f"{source.conventions.entry_point} -> torch.onnx.export(dynamo={dynamo}, "
-             f"opset_version={OPSET}) -> onnxruntime (CPUExecutionProvider)")
+             f"opset_version={OPSETS[dynamo]}) -> onnxruntime (CPUExecutionProvider)")
     return type(f"Exported_{form}_{exporter}", (Exported,), {
         "name": f"torch.{form}.onnx.{exporter}", "origin": source.name, "dynamo": dynamo,
         "conventions": conversion.conventions(

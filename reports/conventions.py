@@ -21,8 +21,8 @@ from pathlib import Path
 
 from tconv import adapters
 from tconv.adapters.base import Conventions
+from tconv.reports import fidelity, weights
 from tconv.reports import probes as probing
-from tconv.reports import weights
 
 NO_GPU = "not probed: no CUDA device in this run"
 GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
@@ -420,7 +420,8 @@ def summary(rows: dict, names: list[str], caps: dict[str, Conventions],
 
 def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = NO_GPU) -> str:
     """The document, from the probe records and each entry point's declared conventions."""
-    names = [n for n in capabilities if any(r["adapter"] == n for r in probes)]
+    names = [n for n in capabilities if not capabilities[n].source
+             and any(r["adapter"] == n for r in probes)]
     rows = _index(probes)
     notes = Notes()
     versions = sorted({f"{r['backend']} {r['framework_version']}" for r in probes
@@ -460,10 +461,46 @@ def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = 
     lines += cross(rows, names, notes)
     lines += ["## Porting between frameworks", ""]
     lines += porting(probes, rows, capabilities, notes)
+    lines += ["## Converter fidelity", ""]
+    lines += fidelity_table(probes, notes)
     lines += ["## Evidence", ""] + notes.render()
     if notes.messages:
         lines += ["", "## The frameworks' messages in full", ""] + notes.render_messages()
     return "\n".join(lines).rstrip() + "\n"
+
+
+FIDELITY_LEGEND = (
+    "Each converter path on one float32 case per feature (`reports/fidelity.py`), judged "
+    "against the oracle under the SOURCE framework's documented rule and against the "
+    "source's own answer: **faithful** (computes what the source documents), **refused** "
+    "(the converter or runtime raised, at the stage named, on a case the source allows), "
+    "**silently different** (ran, computed something else), **as the source** (differs "
+    "exactly as the source's own answer does), **n/a** (the source cannot express the case).")
+
+
+def fidelity_table(probes: list[dict], notes: Notes) -> list[str]:
+    """The converter fidelity table: converter paths x features, from the fidelity probes."""
+    found = [r for r in probes if r["topic"] == "fidelity"]
+    if not found:
+        return ["No converter path was installed.", ""]
+    paths = list(dict.fromkeys(r["adapter"] for r in found))
+    by = {(r["adapter"], r["feature"]): r for r in found}
+    body = []
+    for path in paths:
+        first = next(r for r in found if r["adapter"] == path)
+        cells = []
+        for feature in fidelity.CASES:
+            row = by.get((path, feature))
+            if row is None:
+                cells.append("—")
+                continue
+            text = f"**{row['cell']}**"
+            if row["cell"] not in ("faithful", "n/a"):
+                text += ": " + notes.message(row["detail"])
+            cells.append(cell(text, [row], notes))
+        body.append([f"`{path}` (from `{first['source']}`; {first['framework_version']})",
+                     *cells])
+    return [FIDELITY_LEGEND, ""] + table(["converter path", *fidelity.CASES], body)
 
 
 def gpu_note() -> str:

@@ -29,6 +29,7 @@ from tconv.conformance.judge import agree, expected
 from tconv.conformance.results import check_id
 from tconv.conformance.status import Status
 from tconv.oracle import conv_transpose
+from tconv.reports import fidelity
 
 DEVICE = "cpu"
 SWEEP_N = (4, 5)
@@ -367,9 +368,13 @@ def run(names: list[str], parallel: int = 4) -> list[dict]:
     records sorted by check id. The workers are closed at the end."""
     for name in names:
         adapters.load(name)  # import every adapter module here, not from the threads
+    # converter paths are documented by the fidelity table (their conventions are their
+    # source's); the probes document the frameworks' own entry points
+    paths = fidelity.converters(names)
     by_backend: dict[str, list[str]] = {}
     for name in names:
-        by_backend.setdefault(adapters.backend(name), []).append(name)
+        if name not in paths:
+            by_backend.setdefault(adapters.backend(name), []).append(name)
     workers = Workers()
     for backend in by_backend:
         workers.get(backend)
@@ -390,6 +395,7 @@ def run(names: list[str], parallel: int = 4) -> list[dict]:
                         rows.append(_port(nominal, target, name, workers, versions, source))
                 source.pop("y", None)
                 rows.append(source)
+        rows += fidelity.run(paths, workers)
     finally:
         workers.close()
     return sorted(rows, key=lambda row: (row["topic"], row["check_id"]))
