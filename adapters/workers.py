@@ -220,6 +220,11 @@ class Workers:
                                        timeout=self.timeout)
         return self.workers[key]
 
+    def keep_only(self, backends: frozenset[str] | set[str]) -> None:
+        """Close and forget the workers of every backend not in ``backends``."""
+        for key in [k for k, w in self.workers.items() if w.backend not in backends]:
+            self.workers.pop(key).close()
+
     def close(self) -> None:
         for worker in self.workers.values():
             worker.close()

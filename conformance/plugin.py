@@ -26,7 +26,7 @@ from tconv.adapters.workers import Workers
 from tconv.cases import userfile
 from tconv.cases.case import DTYPES
 from tconv.cases.families import ALL_FAMILIES, profile
-from tconv.conformance import options, pipeline, registry, results
+from tconv.conformance import options, pipeline, progress, registry, results
 from tconv.conformance.status import Status
 
 SETTINGS = pytest.StashKey[options.Settings]()
@@ -128,12 +128,69 @@ def _params(config: pytest.Config, kind: str) -> list:
     return params
 
 
+POOL = pytest.StashKey[Workers]()
+
+
 @pytest.fixture(scope="session")
 def tconv_workers(request: pytest.FixtureRequest):
     chosen = request.config.stash[SETTINGS]
     pool = Workers(timeout=chosen.check_timeout, python=chosen.python or sys.executable)
+    request.config.stash[POOL] = pool
     yield pool
     pool.close()
+
+
+def needs(item: pytest.Item | None) -> frozenset[str]:
+    """The worker backends a check uses: its entry point's, and a converter path's source's
+    (``pipeline.source_output``); none for any other test."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for key in ("tconv_check", "tconv_gradient_check", "name"):   # name: the exploration's
+        value = params.get(key)
+        name = value[0] if isinstance(value, tuple) and value else value
+        if isinstance(name, str) and name in {**adapters.REGISTRY, **adapters.TESTING}:
+            source = adapters.load(name).conventions.source
+            return frozenset({adapters.backend(name)} | ({adapters.backend(source)}
+                                                         if source else set()))
+    return frozenset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A backend's checks next to each other (forward and gradients), in registry order; the
+    other tests first, in their order. Deterministic: every xdist worker collects alike."""
+    order = {backend: i for i, backend in enumerate(adapters.BACKENDS)}
+    items.sort(key=lambda item: min((order[b] for b in needs(item)), default=-1))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``--dist loadgroup``: one work unit per backend, so that a framework's checks run
+    in one xdist worker and each framework is started in one process, not in each xdist
+    worker. Built on xdist's own LoadGroupScheduling (its other tests stay as it schedules
+    them); the groups come from the check ids, because ``xdist_group`` marks no longer reach
+    the scheduler under pytest 9 (pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9.2
+    no longer reads: ``Node.nodeid`` is ``str(self._id)``)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BackendScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            name = progress.entry_point(nodeid)
+            if name in adapters.REGISTRY or name in adapters.TESTING:
+                return f"backend:{adapters.backend(name)}"
+            return super()._split_scope(nodeid)
+
+    return BackendScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After a check, close the framework workers the next test does not use: a framework's
+    process lives while its checks run, not for the whole run (memory: the processes of
+    twenty backends together do not fit). A later check of a closed backend starts it again."""
+    pool = item.config.stash.get(POOL, None)
+    if pool is not None and needs(item):
+        pool.keep_only(needs(nextitem))
 
 
 @pytest.fixture(scope="session")
