@@ -83,6 +83,7 @@ class Worker:
         self.starts = 0
         self.recycled = 0
         self._cuda: dict[str, dict] = {}   # Adapter.cuda's answers, per entry point
+        self._versions: dict[str, str] = {}  # Adapter.version's answers, per entry point
 
     def _start(self) -> None:
         self.log = logs.path(self.backend)
@@ -178,8 +179,14 @@ class Worker:
         return reply["prefix"] if status == "ok" else f"unknown ({reply.get('message')})"
 
     def version(self, adapter: str) -> str:
-        status, reply = self.request({"adapter": adapter, "version": True})
-        return reply["version"] if status == "ok" else f"unknown ({reply.get('message')})"
+        """The entry point's framework version, asked once per entry point: the interpreter
+        is fixed for the worker's life, restarts included (it was one round trip per check)."""
+        if adapter not in self._versions:
+            status, reply = self.request({"adapter": adapter, "version": True})
+            if status != "ok":
+                return f"unknown ({reply.get('message')})"
+            self._versions[adapter] = reply["version"]
+        return self._versions[adapter]
 
     def cuda(self, adapter: str) -> dict:
         """``Adapter.cuda`` as the framework answers it in this worker, asked once per entry
