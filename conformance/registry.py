@@ -99,6 +99,8 @@ class Known:
         part their specifier concerns (``versions = "onnxruntime>=1.13"``)."""
         if not self.versions:
             return True
+        if not version:
+            return False  # a check that never reached a framework (unsupported) has none
         name, specifier = versions_spec(self.versions)
         found = parts(version)
         if name:

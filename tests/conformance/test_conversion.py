@@ -74,5 +74,6 @@ def test_registry_versions_name_the_part_of_a_converter_path() -> None:
     assert entry.affects("torch 2.13.0, onnxruntime 1.32.0")
     assert not entry.affects("torch 2.13.0, onnxruntime 1.12.1")
     assert not entry.affects("torch 2.13.0")
+    assert not entry.affects("")   # an unsupported check reached no framework: no version
     bare = registry.Known("x", "*", Status.ERROR, ">=2", "e")
     assert bare.affects("2.13.0") and not bare.affects("torch 2.13.0, onnxruntime 1.32.0")
