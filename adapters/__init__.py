@@ -30,6 +30,7 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.openvino",
+    "tconv.adapters.caffe",
     "tconv.adapters.faults",
 )
 
