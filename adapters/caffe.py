@@ -28,7 +28,7 @@ from dataclasses import astuple
 import numpy as np
 
 from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
-from tconv.adapters.declarations import Backend, Framework
+from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case
 from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
 from tconv.oracle.rules import caffe as rules
@@ -204,4 +204,7 @@ FRAMEWORKS = (Framework(
     backends=(Backend("caffe-opencv", "cv2", packages=("opencv-python-headless",)),),
     entry_points=((Deconvolution, "caffe-opencv"),),
     native_keys=("pad",),
+    porting=Porting("Caffe", "caffe.opencv", (
+        Nominal("caffe-pad1-k4-s2", "kernel_size: 4, stride: 2, pad: 1", "caffe.opencv", (1, 1),
+                astuple(rules.pad(1)), k=4),)),
 ),)
