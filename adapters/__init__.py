@@ -30,6 +30,8 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.torch_onnx",
+    "tconv.adapters.openvino",
+    "tconv.adapters.caffe",
     "tconv.adapters.faults",
 )
 
