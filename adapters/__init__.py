@@ -30,6 +30,7 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.pytensor",
+    "tconv.adapters.theano",
     "tconv.adapters.faults",
 )
 

@@ -25,6 +25,7 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("equinox") == ["equinox"]
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
     assert upgrade.affected("pytensor") == ["pytensor"]
+    assert upgrade.affected("theano") == ["theano"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
