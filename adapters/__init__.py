@@ -32,6 +32,8 @@ MODULES = (
     "tconv.adapters.torch_onnx",
     "tconv.adapters.openvino",
     "tconv.adapters.caffe",
+    "tconv.adapters.pytensor",
+    "tconv.adapters.theano",
     "tconv.adapters.faults",
 )
 

@@ -27,6 +27,8 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("openvino") == ["openvino"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
+    assert upgrade.affected("pytensor") == ["pytensor"]
+    assert upgrade.affected("theano") == ["theano"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
