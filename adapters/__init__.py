@@ -74,8 +74,17 @@ def backend(name: str) -> str:
 
 
 def installed(backend_name: str) -> bool:
-    """Whether the backend's package can be imported here (without importing it)."""
-    return importlib.util.find_spec(BACKENDS[backend_name].module) is not None
+    """Whether the backend's package can be imported here (without importing it); for a
+    backend with an environment of its own (``Backend.requirements``), whether its
+    requirements file is there: the environment is then built on first use (or by ``tconv
+    environments``), and a build that fails is an error (``environments.BuildError``), never a
+    skip."""
+    declared = BACKENDS[backend_name]
+    if declared.requirements:
+        from tconv.adapters import environments
+
+        return environments.requirements(declared).is_file()
+    return importlib.util.find_spec(declared.module) is not None
 
 
 def padding_spelling(name: str, native: dict) -> dict:

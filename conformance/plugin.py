@@ -15,7 +15,6 @@ log files an earlier run left in ``TCONV_LOG_DIR`` (``adapters.logs``).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -131,7 +130,7 @@ def _params(config: pytest.Config, kind: str) -> list:
 @pytest.fixture(scope="session")
 def tconv_workers(request: pytest.FixtureRequest):
     chosen = request.config.stash[SETTINGS]
-    pool = Workers(timeout=chosen.check_timeout, python=chosen.python or sys.executable)
+    pool = Workers(timeout=chosen.check_timeout, python=chosen.python or None)
     yield pool
     pool.close()
 
