@@ -98,6 +98,21 @@ def version_distribution(backend_name: str) -> str:
     return framework(backend_name).distributions[0]
 
 
+@functools.cache
+def installed_version(backend_name: str) -> str:
+    """The installed version of ``version_distribution`` where the backend's workers run: this
+    environment, or the backend's own (``environments.version``); raises
+    ``importlib.metadata.PackageNotFoundError`` where it is not installed (or not built)."""
+    from importlib import metadata
+
+    from tconv.adapters import environments
+
+    distribution = version_distribution(backend_name)
+    if BACKENDS[backend_name].requirements:
+        return environments.version(backend_name, distribution)
+    return metadata.version(distribution)
+
+
 # The frameworks' persistent compilation caches, shared by every worker of every run on this
 # machine, so that a second run does not compile again (benchmarks/harness.py --repeat-warm).
 # A checkout keeps them in .tconv-cache/; an installed tconv in the user's cache folder.
@@ -130,4 +145,4 @@ def environment(backend_name: str) -> dict[str, str]:
 __all__ = ["BACKENDS", "MODULES", "REGISTRY", "TESTING", "TESTING_BACKENDS", "Adapter",
            "Backend", "Conventions", "Framework", "Nominal", "Plan", "Porting", "Unsupported",
            "backend", "environment", "framework", "frameworks", "installed", "load",
-           "padding_spelling", "version_distribution"]
+           "installed_version", "padding_spelling", "version_distribution"]

@@ -16,6 +16,8 @@ The API (everything takes a ``Backend`` declaration or a backend's name):
   ``BuildError`` (one line) when it cannot be built, and remembers that for the process, so a
   run does not try again for every check.
 - ``ready(backend)``, ``folder(backend)``, ``declared()`` (the backends that have one),
+  ``version(backend, distribution)`` (a distribution's version there, for the registry),
+  ``command(backend)`` (how to run a reproducer script there),
   ``describe(backend)`` (build time and disk, for ``tconv environments``) and
   ``worker_environment(backend)`` (what a worker in the environment needs to import tconv).
 
@@ -29,14 +31,17 @@ then finds it ready), and the folder is marked ready (``.tconv-ready``) only aft
 ``pip check`` and a look for the backend's module have all succeeded; a failed build is removed.
 
 The environment holds no tconv and does not see the main environment's site-packages (a plain
-``venv`` without system site-packages). Its workers import the controller's own tconv source
+``venv`` without system site-packages). Its processes import the controller's own tconv source
 instead: ``worker_environment`` passes the folder holding tconv's subpackages (the checkout's
 root, whose ``oracle/``, ``adapters/``, ... ``pyproject.toml``'s ``package-dir`` maps onto
-``tconv.*``; or an installed tconv's ``tconv/``) as ``TCONV_SOURCE``, and ``adapters.remote``
-makes that folder the ``tconv`` package's path before importing it. Code changes are followed
-at once, and one environment serves every checkout on the machine (an editable install into
-it would tie it to whichever checkout installed last). execnet is not needed there either: its
-popen gateway sends its own source over the child's standard input.
+``tconv.*``; or an installed tconv's ``tconv/``) as ``TCONV_SOURCE``, and a start-up hook the
+build writes into the environment (``_tconv_source.pth``, as an editable install writes its
+finder) makes that folder the ``tconv`` package's path: at start-up for a script run there,
+and again in a worker (``adapters.remote``), whose variables execnet sets only once it runs.
+Code changes are followed at once, and one environment serves every checkout on the machine
+(an editable install into it would tie it to whichever checkout installed last); a reproducer
+script runs there the same way (``TCONV_SOURCE=... <interpreter> script.py``). execnet is not
+needed there: its popen gateway sends its own source over the child's standard input.
 """
 
 from __future__ import annotations
@@ -62,6 +67,23 @@ FILES = Path(__file__).resolve().with_name("environments")
 READY = ".tconv-ready"
 # The variable naming the folder of tconv's subpackages for a worker (adapters.remote reads it).
 SOURCE = "TCONV_SOURCE"
+# How environments are built: part of the folder's key, so that a change here builds anew.
+BUILDER = "2"
+# The start-up hook of every environment: tconv from TCONV_SOURCE (see the module docstring).
+HOOK = '''"""tconv from $TCONV_SOURCE (written by tconv.adapters.environments)."""
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+
+def use() -> None:
+    """Make $TCONV_SOURCE the tconv package's path (nothing without it, or once imported)."""
+    if os.environ.get("TCONV_SOURCE") and "tconv" not in sys.modules:
+        spec = importlib.machinery.ModuleSpec("tconv", None, is_package=True)
+        spec.submodule_search_locations = [os.environ["TCONV_SOURCE"]]
+        sys.modules["tconv"] = importlib.util.module_from_spec(spec)
+'''
 # Build failures seen by this process, by folder: raised again without a second attempt.
 _FAILED: dict[Path, str] = {}
 
@@ -108,7 +130,8 @@ def _python_identity() -> str:
 
 def key(text: bytes) -> str:
     """The hash naming an environment: the requirements file's bytes and this Python."""
-    return hashlib.sha256(text + b"\0" + _python_identity().encode()).hexdigest()[:16]
+    identity = f"{_python_identity()} builder {BUILDER}".encode()
+    return hashlib.sha256(text + b"\0" + identity).hexdigest()[:16]
 
 
 def folder(backend: Backend | str) -> Path:
@@ -143,6 +166,13 @@ def worker_environment(backend: Backend | str) -> dict[str, str]:
     return {SOURCE: str(Path(__file__).resolve().parent.parent)}
 
 
+def command(backend: Backend | str) -> str:
+    """How to run a script in the backend's interpreter with this tconv (reproducers): the
+    interpreter, after ``TCONV_SOURCE=...`` for a backend with an environment of its own."""
+    variables = "".join(f"{k}={v} " for k, v in worker_environment(backend).items())
+    return variables + interpreter(backend)
+
+
 @contextlib.contextmanager
 def _locked(home: Path) -> Iterator[None]:
     """An exclusive lock on ``<home>.lock``, held while the environment is built."""
@@ -173,6 +203,11 @@ def _install(home: Path, path: Path, module: str) -> None:
     """Create the environment at ``home`` and install ``path`` into it, then check it."""
     venv.EnvBuilder(with_pip=True, clear=True, symlinks=True).create(home)
     python = str(_python(home))
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], capture_output=True, text=True, check=True,
+                          env=_clean_environment()).stdout.strip()
+    Path(site, "_tconv_source.py").write_text(HOOK)
+    Path(site, "_tconv_source.pth").write_text("import _tconv_source; _tconv_source.use()\n")
     _step(f"pip install -r {path.name}",
           [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
            "--no-deps", "-r", str(path)])
@@ -215,6 +250,22 @@ def build(backend: Backend | str) -> Path:
     return home
 
 
+def version(backend: Backend | str, distribution: str) -> str:
+    """``distribution``'s version in the backend's environment (read there, without importing
+    it); ``importlib.metadata.PackageNotFoundError`` when the environment is not built or has
+    no such distribution."""
+    from importlib import metadata
+
+    if not ready(backend):
+        raise metadata.PackageNotFoundError(f"{distribution} (environment not built)")
+    done = subprocess.run([interpreter(backend), "-c", "import importlib.metadata as m, sys; "
+                           "print(m.version(sys.argv[1]))", distribution],
+                          capture_output=True, text=True, env=_clean_environment())
+    if done.returncode != 0:
+        raise metadata.PackageNotFoundError(distribution)
+    return done.stdout.strip()
+
+
 def disk(home: Path) -> int:
     """Bytes the folder takes on disk (allocated blocks; symbolic links not followed)."""
     total = 0
@@ -232,5 +283,5 @@ def describe(backend: Backend | str) -> dict:
     return {**record, "folder": str(home), "bytes": disk(home)}
 
 
-__all__ = ["BuildError", "build", "declared", "describe", "folder", "interpreter", "key",
-           "ready", "requirements", "root", "worker_environment"]
+__all__ = ["BuildError", "build", "command", "declared", "describe", "folder", "interpreter", "key",
+           "ready", "requirements", "root", "version", "worker_environment"]

@@ -62,19 +62,6 @@ def redirect_output(path: str) -> None:
                 f" ---\n".encode())
 
 
-def use_source(folder: str) -> None:
-    """Import ``tconv`` from ``folder`` (the controller's: the checkout's root, whose
-    subfolders are tconv's subpackages, or an installed ``tconv/``), in a worker started from
-    a backend's own environment, which has no tconv installed (``adapters.environments``)."""
-    import importlib.machinery
-    import importlib.util
-    import sys
-
-    spec = importlib.machinery.ModuleSpec("tconv", None, is_package=True)
-    spec.submodule_search_locations = [folder]
-    sys.modules["tconv"] = importlib.util.module_from_spec(spec)
-
-
 def serve(channel) -> None:
     import os
     import sys
@@ -83,8 +70,11 @@ def serve(channel) -> None:
     if os.environ.get("TCONV_LOG_FILE"):
         redirect_output(os.environ["TCONV_LOG_FILE"])   # before any framework is imported
     if os.environ.get("TCONV_SOURCE"):
-        use_source(os.environ["TCONV_SOURCE"])
+        # a backend's own environment: tconv from the controller's source, by the hook its
+        # build wrote (adapters.environments); execnet set the variable after start-up
+        import _tconv_source
 
+        _tconv_source.use()
     import tconv.adapters
     from tconv.adapters import load
 

@@ -142,6 +142,12 @@ def test_the_environment_is_its_own(built) -> None:
         assert found == "False", module
     record = environments.describe(declared)
     assert record["seconds"] > 0 and record["bytes"] > 0
+    # a script run there as a reproducer is (environments.command): this checkout's tconv
+    source = subprocess.run([python, "-c", "import tconv.oracle; print(tconv.oracle.__file__)"],
+                            capture_output=True, text=True, check=True,
+                            env=environments.worker_environment(declared)).stdout.strip()
+    assert Path(source) == Path(adapters.__file__).parent.parent / "oracle" / "__init__.py"
+    assert environments.command(declared).endswith(python)
 
 
 def test_a_worker_runs_in_the_environment_with_this_tconv(built) -> None:

@@ -3,7 +3,7 @@ a case of the full profile, and the installed framework version."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -32,7 +32,7 @@ def test_entry_matches_a_case_and_the_installed_version(entry: registry.Known) -
     else:   # a rule only (case = []): it must describe some case of the profiles
         assert entry.where and any(entry.holds(c) for c in cases), f"matches no case: {entry}"
     try:
-        installed = version(adapters.version_distribution(adapters.backend(entry.adapter)))
+        installed = adapters.installed_version(adapters.backend(entry.adapter))
     except PackageNotFoundError:
         pytest.skip(f"{entry.adapter}'s framework is not installed")
     if not entry.affects(installed) and _older_only(entry.versions, installed):
