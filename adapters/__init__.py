@@ -29,6 +29,7 @@ MODULES = (
     "tconv.adapters.keras",
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
+    "tconv.adapters.paddle",
     "tconv.adapters.faults",
 )
 
