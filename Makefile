@@ -1,5 +1,7 @@
 # tconv: `make report` (the conformance run) and `make test` (the tests).
-# Both create the virtual environment .venv on first use, with every version from constraints.txt.
+# Both create the virtual environment .venv on first use, with every version from constraints.txt,
+# and the backends' own environments (`tconv environments`: adapters/environments/*.txt, built
+# once per machine in ~/.cache/tconv/envs).
 # `make test` also gates the quick profile's results against the committed baseline.
 
 PYTHON ?= python3
@@ -25,6 +27,7 @@ $(call STAMP,%): pyproject.toml constraints.txt | $(VENV)/bin/python
 
 test: $(call STAMP,test) $(call STAMP,frameworks)
 	$(PY) -m ruff check .
+	$(TCONV) environments
 	rm -f $(TEST_RESULTS)
 	$(PY) -m pytest -n auto --dist loadgroup tests conformance/suite --results $(TEST_RESULTS)
 	$(TCONV) gate --baseline $(BASELINE) --current $(TEST_RESULTS) --strict
@@ -43,6 +46,7 @@ deep: $(call STAMP,test)
 # the cross-framework table and the conventions document in reports/latest/, and the oracle's
 # own report.
 report: $(call STAMP,test) $(call STAMP,frameworks)
+	$(TCONV) environments
 	$(PY) -m tests.oracle.report --out reports/latest
 	# Exit status 1 means checks found new discrepancies: the reports are still written.
 	$(TCONV) run --profile default --cross -n auto --dist loadgroup -q -rfE || [ $$? -eq 1 ]

@@ -34,6 +34,7 @@ MODULES = (
     "tconv.adapters.caffe",
     "tconv.adapters.pytensor",
     "tconv.adapters.theano",
+    "tconv.adapters.paddle",
     "tconv.adapters.faults",
 )
 
@@ -79,8 +80,17 @@ def backend(name: str) -> str:
 
 
 def installed(backend_name: str) -> bool:
-    """Whether the backend's package can be imported here (without importing it)."""
-    return importlib.util.find_spec(BACKENDS[backend_name].module) is not None
+    """Whether the backend's package can be imported here (without importing it); for a
+    backend with an environment of its own (``Backend.requirements``), whether its
+    requirements file is there: the environment is then built on first use (or by ``tconv
+    environments``), and a build that fails is an error (``environments.BuildError``), never a
+    skip."""
+    declared = BACKENDS[backend_name]
+    if declared.requirements:
+        from tconv.adapters import environments
+
+        return environments.requirements(declared).is_file()
+    return importlib.util.find_spec(declared.module) is not None
 
 
 def padding_spelling(name: str, native: dict) -> dict:
@@ -92,6 +102,21 @@ def padding_spelling(name: str, native: dict) -> dict:
 def version_distribution(backend_name: str) -> str:
     """The distribution whose version the backend's entry points report."""
     return framework(backend_name).distributions[0]
+
+
+@functools.cache
+def installed_version(backend_name: str) -> str:
+    """The installed version of ``version_distribution`` where the backend's workers run: this
+    environment, or the backend's own (``environments.version``); raises
+    ``importlib.metadata.PackageNotFoundError`` where it is not installed (or not built)."""
+    from importlib import metadata
+
+    from tconv.adapters import environments
+
+    distribution = version_distribution(backend_name)
+    if BACKENDS[backend_name].requirements:
+        return environments.version(backend_name, distribution)
+    return metadata.version(distribution)
 
 
 # The frameworks' persistent compilation caches, shared by every worker of every run on this
@@ -126,4 +151,4 @@ def environment(backend_name: str) -> dict[str, str]:
 __all__ = ["BACKENDS", "MODULES", "REGISTRY", "TESTING", "TESTING_BACKENDS", "Adapter",
            "Backend", "Conventions", "Framework", "Nominal", "Plan", "Porting", "Unsupported",
            "backend", "environment", "framework", "frameworks", "installed", "load",
-           "padding_spelling", "version_distribution"]
+           "installed_version", "padding_spelling", "version_distribution"]

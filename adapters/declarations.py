@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 class Backend:
     """One kind of worker process: the module whose presence says it is installed, the
     environment it starts with, its framework's persistent compilation caches (values may
-    hold ``{cache}``, the cache folder) and the packages (``Framework.package``) whose
-    version changes what it computes (the upgrade comparison runs it for each)."""
+    hold ``{cache}``, the cache folder), the packages (``Framework.package``) whose
+    version changes what it computes (the upgrade comparison runs it for each) and, for a
+    framework that cannot share the main environment's pins, ``requirements``: the name of its
+    own requirements file in ``adapters/environments/`` (its workers then run from an
+    environment built from it: ``adapters.environments``)."""
 
     name: str
     module: str
     environment: dict[str, str] = field(default_factory=dict)
     caches: dict[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
+    requirements: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ A request: ``{"adapter", "native", "x", "w", "b", "dtype"}`` with arrays as
 ``(dtype, shape, bytes)`` (plus ``"dy"`` for gradients, and in a CUDA worker ``"precision"``:
 ``"strict"`` or ``"default"``); or ``{"adapter", "version": True}``; or ``{"adapter", "cuda":
 True}`` (``Adapter.cuda``: does the framework see a CUDA device); or ``{"prefix": True}`` (the
-worker's virtual environment).
+worker's virtual environment, and the folder its ``tconv.adapters`` came from).
 A reply: ``{"ok": True, "y", "framework_s", "rss_mib"}`` (or ``"grads"``),
 ``{"ok": True, "version"}``, or ``{"ok": False, "type", "message"}`` for an exception raised
 by the framework (a crash or hang is seen by the controller as the channel's end or a timeout).
@@ -75,13 +75,20 @@ def serve(channel) -> None:
 
     if os.environ.get("TCONV_LOG_FILE"):
         redirect_output(os.environ["TCONV_LOG_FILE"])   # before any framework is imported
+    if os.environ.get("TCONV_SOURCE"):
+        # a backend's own environment: tconv from the controller's source, by the hook its
+        # build wrote (adapters.environments); execnet set the variable after start-up
+        import _tconv_source
 
+        _tconv_source.use()
+    import tconv.adapters
     from tconv.adapters import load
 
     adapters = {}
     for request in channel:
         if request.get("prefix"):
-            channel.send({"ok": True, "prefix": sys.prefix})
+            channel.send({"ok": True, "prefix": sys.prefix,
+                          "source": os.path.dirname(tconv.adapters.__file__)})
             continue
         name = request["adapter"]
         try:

@@ -3,7 +3,8 @@
 TensorFlow, JAX and PyTorch never share a process; a crash, abort or hang inside a framework
 call ends that call's check as ``crash`` or ``timeout`` and the worker is started afresh for
 the next one, so nothing else is lost. A backend may run from another virtual environment
-(``python=``), so the same framework in two versions can be compared in one run.
+(``python=``), so the same framework in two versions can be compared in one run; a backend that
+declares an environment of its own (``adapters.environments``) runs from that one.
 
 A crash's detail says how the process died (the signal, or its exit status) and the last lines
 it wrote to its backend's log file (``adapters.logs``), when the run keeps log files.
@@ -18,12 +19,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import execnet
 import numpy as np
 
 from tconv import adapters
-from tconv.adapters import devices, logs, remote
+from tconv.adapters import devices, environments, logs, remote
+
+if TYPE_CHECKING:
+    import execnet
 
 
 @dataclass
@@ -90,6 +94,8 @@ class Worker:
         env = {**self.env, **({logs.LOG_FILE: str(self.log)} if self.log else {})}
         spec = f"popen//python={self.python}"
         spec += "".join(f"//env:{k}={v}" for k, v in env.items())
+        import execnet  # here: the judge imports Outcome where execnet is absent (reproducers)
+
         self.group = execnet.Group()
         self.gateway = self.group.makegateway(spec)
         self.channel = self.gateway.remote_exec(remote)
@@ -123,6 +129,8 @@ class Worker:
         return detail
 
     def request(self, message: dict) -> tuple[str, dict]:
+        import execnet
+
         if self.channel is None:
             self._start()
         offset = logs.size(self.log)
@@ -209,11 +217,13 @@ def threads() -> int:
 
 
 class Workers:
-    """The backends' workers of one controller process, started on first use, all from the
-    interpreter ``python`` (another virtual environment's: the upgrade comparison); one per
-    backend and worker device (``adapters.devices``)."""
+    """The backends' workers of one controller process, started on first use; one per
+    backend and worker device (``adapters.devices``). Each backend runs from its own
+    interpreter (``environments.interpreter``: this one, or the environment the backend
+    declares, built here on first use), unless ``python`` overrides it for every backend
+    (another virtual environment's: the upgrade comparison's ``--python``)."""
 
-    def __init__(self, timeout: float = 120.0, python: str = sys.executable) -> None:
+    def __init__(self, timeout: float = 120.0, python: str | None = None) -> None:
         self.timeout, self.python = timeout, python
         self.workers: dict[str, Worker] = {}
 
@@ -223,8 +233,13 @@ class Workers:
         if key not in self.workers:
             env = {**adapters.thread_environment(threads()), **adapters.environment(backend),
                    **devices.environment(device)}
-            self.workers[key] = Worker(backend, python=self.python, env=env,
-                                       timeout=self.timeout)
+            python = self.python
+            if python is None:
+                if environments.requirements(backend) is not None:
+                    environments.build(backend)    # BuildError: one line, remembered
+                    env.update(environments.worker_environment(backend))
+                python = environments.interpreter(backend)
+            self.workers[key] = Worker(backend, python=python, env=env, timeout=self.timeout)
         return self.workers[key]
 
     def keep_only(self, backends: frozenset[str] | set[str]) -> None:

@@ -15,7 +15,6 @@ log files an earlier run left in ``TCONV_LOG_DIR`` (``adapters.logs``).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -134,7 +133,7 @@ POOL = pytest.StashKey[Workers]()
 @pytest.fixture(scope="session")
 def tconv_workers(request: pytest.FixtureRequest):
     chosen = request.config.stash[SETTINGS]
-    pool = Workers(timeout=chosen.check_timeout, python=chosen.python or sys.executable)
+    pool = Workers(timeout=chosen.check_timeout, python=chosen.python or None)
     request.config.stash[POOL] = pool
     yield pool
     pool.close()

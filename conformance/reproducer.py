@@ -7,7 +7,9 @@ checkout installed, as in the project's virtual environment):
 1. builds the case's inputs from its seed exactly as ``cases.case.Case.arrays()`` does;
 2. makes the native framework call with the plan's native parameters: the adapter's ``script``
    (layout conversions, the call, bias the adapter's way, the output back to
-   ``(N, C, *spatial)``), in the environment of the adapter's worker (``adapters.BACKENDS``);
+   ``(N, C, *spatial)``), in the environment of the adapter's worker (``adapters.BACKENDS``;
+   a backend with an interpreter of its own, ``adapters.environments``, says in the header how
+   to run the script there);
 3. computes the oracle's answer under the framework's documented window (``plan.canonical``)
    and its error bound;
 4. prints the shapes, the largest error and the error in bound units, and the verdict line
@@ -39,7 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tconv import adapters
-from tconv.adapters import Unsupported
+from tconv.adapters import Unsupported, environments
 from tconv.cases.case import DTYPES, LAYOUTS, PADDING_MODES, Case, OutputShape
 from tconv.conformance.results import read
 from tconv.conformance.status import CLEAN, NO_ANSWER, STATUSES
@@ -214,6 +216,10 @@ def _header(row: dict, case: Case, gradients: bool, fallback: str) -> list[str]:
         lines.append(f"# Case source: {comment(case.source)}")
     if fallback:
         lines.append(f"# {fallback}")
+    backend = adapters.backend(row["adapter"])
+    if adapters.BACKENDS[backend].requirements:
+        lines.append("# Its framework runs in an environment of its own (tconv environments): "
+                     f"run it as `{comment(environments.command(backend))} SCRIPT.py`.")
     return lines
 
 

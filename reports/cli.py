@@ -9,6 +9,7 @@
     tconv upgrade PACKAGE OLD NEW [--profile P] [pytest options]      compare two versions
     tconv port --from ENTRY --to ENTRY --input-size N.. --kernel K.. [...]  port one layer
     tconv guide [--check]                                             regenerate PORTING.md
+    tconv environments [BACKEND...]                                   build backends' own envs
 
 Wrong usage is one line on stderr and exit status 2; so is a missing or malformed input file.
 """
@@ -57,6 +58,25 @@ def _ending(doc: dict, out: Path, cross: bool) -> None:
     print(f"  report: {out / 'report.html'}")     # last: what to open
 
 
+def _environments(chosen) -> None:
+    """The chosen backends' own environments, built before the run (each worker would build
+    them on first use too): one that cannot be built stops the run in one line."""
+    from tconv import adapters
+    from tconv.adapters import environments as envs
+
+    if chosen.python:      # --python: every backend runs from that interpreter
+        return
+    wanted = {adapters.backend(n) for n in chosen.adapters} if chosen.adapters else None
+    for name in envs.declared():
+        if ((chosen.backends and name not in chosen.backends) or (wanted and name not in wanted)
+                or (not chosen.backends and not wanted and name in adapters.TESTING_BACKENDS)):
+            continue
+        try:
+            envs.build(name)
+        except envs.BuildError as error:
+            raise UsageError(str(error)) from None
+
+
 def run(argv: list[str]) -> int:
     from tconv.adapters import logs
     from tconv.conformance import options
@@ -81,9 +101,10 @@ def run(argv: list[str]) -> int:
     # Every option and file is checked before the output folder is touched: a rejected run
     # leaves an earlier run's results where they are.
     try:
-        options.settings(values)
+        chosen = options.settings(values)
     except options.OptionError as error:
         raise UsageError(str(error)) from None
+    _environments(chosen)
     args.out.mkdir(parents=True, exist_ok=True)
     results = args.out / "results.jsonl"
     passed = []
@@ -161,6 +182,42 @@ def baseline(argv: list[str]) -> int:
     return 0
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def environments(argv: list[str]) -> int:
+    """Build every environment a backend declares (``adapters.environments``) that is not
+    ready; print each one's build time and disk. Quick when they are all built."""
+    from tconv.adapters import environments as envs
+
+    declared = envs.declared()
+    parser = Parser(prog="tconv environments",
+                    description="Build the backends' own virtual environments that are "
+                                "missing (the ones declared by Backend.requirements).")
+    parser.add_argument("backends", nargs="*", metavar="BACKEND",
+                        help=f"only these (default: all of {', '.join(declared) or 'none'})")
+    args = parser.parse_args(argv)
+    unknown = [b for b in args.backends if b not in declared]
+    if unknown:
+        raise UsageError(f"no environment declared for {', '.join(unknown)}; "
+                         f"backends with one: {', '.join(declared) or 'none'}")
+    if not declared:
+        print("tconv environments: no backend declares an environment of its own")
+    for name in args.backends or declared:
+        was_ready = envs.ready(name)
+        try:
+            envs.build(name)
+        except envs.BuildError as error:
+            raise UsageError(str(error)) from None
+        record = envs.describe(name)
+        state = "ready" if was_ready else "built now"
+        print(f"tconv environments: {name}: {state} ({record['requirements']}, built in "
+              f"{record['seconds']:g} s on {record['built']}), {_size(record['bytes'])} in "
+              f"{record['folder']}")
+    return 0
+
+
 def _delegate(module: str):
     def call(argv: list[str]) -> int:
         import importlib
@@ -174,7 +231,7 @@ COMMANDS = {"run": run, "report": report, "gate": _delegate("tconv.reports.gate"
             "merge": merge, "baseline": baseline,
             "conventions": _delegate("tconv.reports.conventions"),
             "upgrade": _delegate("tconv.reports.upgrade"), "port": _delegate("tconv.reports.port"),
-            "guide": _delegate("tconv.reports.guide")}
+            "guide": _delegate("tconv.reports.guide"), "environments": environments}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ ALLOWED = {"oracle": {"oracle"}, "cases": {"oracle", "cases"},
            "conformance": {"oracle", "cases", "adapters", "conformance"},
            "reports": set(PACKAGES)}
 # The adapter and rule modules that are no framework's own.
-SHARED_ADAPTERS = {"base", "devices", "workers", "remote", "logs"}
+SHARED_ADAPTERS = {"base", "devices", "workers", "remote", "logs", "environments"}
 SHARED_RULES = {"canonical"}
 
 

@@ -10,16 +10,16 @@ registry records for that check (``pass`` where no entry matches).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
 from tconv import adapters
-from tconv.adapters import Unsupported
+from tconv.adapters import Unsupported, environments
 from tconv.cases.case import DTYPES, OutputShape
 from tconv.cases.families import profile
 from tconv.conformance.registry import load as load_registry
@@ -69,6 +69,10 @@ SAMPLES = (
     ("keras-torch.layer", "edge/batch2-channels-2d/float32", "forward", "bound units"),
     ("onnxruntime", "zoo/dcgan-tf-h4-64to3-k5s2-same/float16", "forward", "bound units"),
     ("onnx.reference", "edge/batch2-channels-2d/float64", "forward", "bound units"),
+    # A backend in an environment of its own (adapters.environments): run there.
+    ("paddle.functional", "grid/2d-same-n4x2-k5-s4-d2-op1-gmulti-bias-b2/float32", "forward",
+     "shape"),
+    ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
 )
 
 SCRIPT_TIMEOUT = 300  # seconds; a framework import on a loaded 2-core machine takes a while
@@ -204,8 +208,12 @@ def test_main_writes_a_script_per_check_that_did_not_pass(tmp_path, capsys) -> N
 def _run(sample: tuple[str, str, str, str]) -> str:
     adapter, case_id, check, _ = sample
     text = reproducer(row(adapter, case_id, check)) or ""
-    done = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True,
-                          timeout=SCRIPT_TIMEOUT, cwd="/")
+    backend = adapters.backend(adapter)   # its own interpreter, if it has one
+    if environments.requirements(backend) is not None:
+        environments.build(backend)
+    done = subprocess.run([environments.interpreter(backend), "-c", text], capture_output=True,
+                          text=True, timeout=SCRIPT_TIMEOUT, cwd="/",
+                          env={**os.environ, **environments.worker_environment(backend)})
     return done.stdout + f"\n(exit {done.returncode}) " + done.stderr[-2000:]
 
 

@@ -23,6 +23,7 @@ def test_affected_backends_follow_the_package() -> None:
     # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
     assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
     assert upgrade.affected("equinox") == ["equinox"]
+    assert upgrade.affected("paddle") == ["paddle"]
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
     assert upgrade.affected("openvino") == ["openvino"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves

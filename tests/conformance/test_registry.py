@@ -3,7 +3,7 @@ a case of the full profile, and the installed framework version."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError
 
 import pytest
 
@@ -49,7 +49,7 @@ def _installed(name: str) -> str:
     adapter = adapters.load(name)
     if isinstance(adapter, Converter):
         return adapter.version()
-    return version(adapters.version_distribution(adapters.backend(name)))
+    return adapters.installed_version(adapters.backend(name))
 
 
 def _older_only(versions: str, installed: str) -> bool:
