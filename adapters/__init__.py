@@ -30,6 +30,7 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.flax",
+    "tconv.adapters.haiku",
     "tconv.adapters.faults",
 )
 

@@ -20,10 +20,11 @@ OLD = "1.22.0"
 def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("onnx") == ["onnx-reference"]
     assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch"]
-    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox, Flax
-    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox", "flax"]
+    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox, Flax, Haiku
+    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox", "flax", "haiku"]
     assert upgrade.affected("equinox") == ["equinox"]
     assert upgrade.affected("flax") == ["flax"]
+    assert upgrade.affected("dm-haiku") == ["haiku"]
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
 
 
