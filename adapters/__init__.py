@@ -35,6 +35,8 @@ MODULES = (
     "tconv.adapters.pytensor",
     "tconv.adapters.theano",
     "tconv.adapters.paddle",
+    "tconv.adapters.flax",
+    "tconv.adapters.haiku",
     "tconv.adapters.faults",
 )
 

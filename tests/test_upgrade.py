@@ -20,10 +20,12 @@ OLD = "1.22.0"
 def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("onnx") == ["onnx-reference"]
     assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch"]
-    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
-    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
+    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox, Flax, Haiku
+    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox", "flax", "haiku"]
     assert upgrade.affected("equinox") == ["equinox"]
     assert upgrade.affected("paddle") == ["paddle"]
+    assert upgrade.affected("flax") == ["flax"]
+    assert upgrade.affected("dm-haiku") == ["haiku"]
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
     assert upgrade.affected("openvino") == ["openvino"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves
