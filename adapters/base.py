@@ -43,6 +43,9 @@ class Conventions:
     dtypes: tuple[str, ...] = ("float32", "float64")
     gradients: bool = False      # dx, dw, dbias through the framework's own differentiation
     devices: tuple[str, ...] = ("cpu", "cuda")   # worker devices (adapters.devices)
+    # The dtype the conventions probes run in (reports.probes): float64 where the entry point
+    # computes float64 faithfully; float32 (exact for the probes' integer values) otherwise.
+    probe_dtype: str = "float64"
 
 
 # The names a kernel axis may have (``Conventions.kernel_axes``): the input channels, the

@@ -109,7 +109,9 @@ CONVENTIONS = dict(framework="mlx", input_layout="N, *spatial, C_in",
                    kernel_layout="C_out, *kernel, C_in/groups",
                    kernel_axes=("C_out", "*kernel", "C_in/groups"), kernel_flipped=False,
                    padding_vocabulary="mlx", gradients=True, devices=("cpu",),
-                   dtypes=("float32", "float64", "float16", "bfloat16"))
+                   dtypes=("float32", "float64", "float16", "bfloat16"),
+                   # float64 is refused or computed in float32 (see above)
+                   probe_dtype="float32")
 
 
 class Functional(Adapter):
