@@ -29,6 +29,7 @@ MODULES = (
     "tconv.adapters.keras",
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
+    "tconv.adapters.tinygrad",
     "tconv.adapters.mlx",
     "tconv.adapters.faults",
 )

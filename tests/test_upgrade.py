@@ -24,6 +24,8 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
     assert upgrade.affected("equinox") == ["equinox"]
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
+    assert upgrade.affected("tinygrad") == ["tinygrad"]
+    assert upgrade.affected("mlx") == ["mlx"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
