@@ -37,6 +37,8 @@ MODULES = (
     "tconv.adapters.paddle",
     "tconv.adapters.flax",
     "tconv.adapters.haiku",
+    "tconv.adapters.tinygrad",
+    "tconv.adapters.mlx",
     "tconv.adapters.faults",
 )
 

@@ -46,6 +46,9 @@ class Conventions:
     # A converter path (adapters.conversion): the source entry point whose vocabulary and
     # rule the case is expressed in, and whose own answer the converted model is compared with.
     source: str = ""
+    # The dtype the conventions probes run in (reports.probes): float64 where the entry point
+    # computes float64 faithfully; float32 (exact for the probes' integer values) otherwise.
+    probe_dtype: str = "float64"
 
 
 # The names a kernel axis may have (``Conventions.kernel_axes``): the input channels, the

@@ -230,10 +230,11 @@ def run_one(name: str, item: Probe, workers: Workers, version: str) -> dict:
     """One probe through one entry point, through the check pipeline, and the window read
     back from its output."""
     adapter = adapters.load(name)
-    if (item.topic != "dtype" and item.case.dtype == "float64"
-            and "float64" not in adapter.conventions.dtypes):
+    conventions = adapter.conventions
+    probe_dtype = conventions.probe_dtype if "float64" in conventions.dtypes else "float32"
+    if item.topic != "dtype" and item.case.dtype == "float64" and probe_dtype != "float64":
         # Every probe value and sum is an integer below 2**24: exact in float32 as well.
-        item = Probe(item.topic, Case(**{**item.case.__dict__, "dtype": "float32"}), item.x,
+        item = Probe(item.topic, Case(**{**item.case.__dict__, "dtype": probe_dtype}), item.x,
                      item.w, item.b)
     case, row = item.case, _record(name, item, version)
     check = pipeline.run(name, case, workers, arrays=(item.x, item.w, item.b))

@@ -49,6 +49,8 @@ SAMPLES = (
      "bound units"),
     ("onnx.reference.same_lower", "grid/2d-same-n4x2-k5-s4-d2-op1-gmulti-bias-b2/bfloat16",
      "forward", "raised"),
+    ("mlx.functional", "edge/nonsquare-2d-op/float32", "gradients", "shape"),
+    ("tinygrad.conv_transpose2d", "invalid/empty-output/float32", "forward", "raised"),
     # A case PyTorch's rules forbid (output_padding >= stride and dilation), refused.
     ("torch.functional", "invalid/op2-ge-s2-and-d1/float32", "forward",
      "refused as documented"),
@@ -73,6 +75,9 @@ SAMPLES = (
     ("paddle.functional", "grid/2d-same-n4x2-k5-s4-d2-op1-gmulti-bias-b2/float32", "forward",
      "shape"),
     ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
+    ("mlx.module", "edge/op1-s2-p1-3d/bfloat16", "gradients", "bound units"),
+    ("tinygrad.conv_transpose2d", "edge/groups2-in2-out3-3d/float16", "gradients",
+     "bound units"),
 )
 
 SCRIPT_TIMEOUT = 300  # seconds; a framework import on a loaded 2-core machine takes a while

@@ -32,6 +32,8 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
     assert upgrade.affected("pytensor") == ["pytensor"]
     assert upgrade.affected("theano") == ["theano"]
+    assert upgrade.affected("tinygrad") == ["tinygrad"]
+    assert upgrade.affected("mlx") == ["mlx"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
