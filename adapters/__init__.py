@@ -30,6 +30,8 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.torch_onnx",
+    "tconv.adapters.tf_onnx",
+    "tconv.adapters.keras_onnx",
     "tconv.adapters.faults",
 )
 
