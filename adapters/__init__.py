@@ -39,6 +39,8 @@ MODULES = (
     "tconv.adapters.haiku",
     "tconv.adapters.tinygrad",
     "tconv.adapters.mlx",
+    "tconv.adapters.tf_onnx",
+    "tconv.adapters.keras_onnx",
     "tconv.adapters.faults",
 )
 

@@ -360,13 +360,8 @@ class KerasLayer(KerasOps):
         import keras
 
         self._check_backend()
-        x, kernel = self._inputs(native, x, w)
-        cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
-        layer = cls(native["filters"], native["kernel_size"], **_kwargs(native),
-                    use_bias=b is not None, dtype=dtype)
-        layer.build(x.shape)
-        layer.set_weights([kernel] if b is None else [kernel, b])
-        y = layer(keras.ops.convert_to_tensor(x, dtype=dtype))
+        x, _ = self._inputs(native, x, w)
+        y = layer(native, x.shape, w, b, dtype)(keras.ops.convert_to_tensor(x, dtype=dtype))
         return self._output(native, y)
 
     def script(self, plan: Plan) -> str:
@@ -380,6 +375,22 @@ class KerasLayer(KerasOps):
             "layer.set_weights([kernel] if b is None else [kernel, b])",
             "yt = layer(keras.ops.convert_to_tensor(x_native, dtype=dtype))",
             *self._output_script(n)])
+
+
+def layer(native: dict, shape: tuple[int, ...], w: np.ndarray, b: np.ndarray | None,
+          dtype: str):
+    """The layer of entry point ``keras.layer``, built for inputs of ``shape`` (in the plan's
+    data_format) with the canonical weights set in Keras' kernel layout: what the entry point
+    runs, and what a converter path exports (``adapters.conversion``)."""
+    import keras
+
+    kernel = np.ascontiguousarray(np.transpose(w, filter_axes(native["dims"])))
+    cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
+    built = cls(native["filters"], native["kernel_size"], **_kwargs(native),
+                use_bias=b is not None, dtype=dtype)
+    built.build(shape)
+    built.set_weights([kernel] if b is None else [kernel, b])
+    return built
 
 
 # One registry name per backend; the class is the same, the backend is checked when it runs.

@@ -233,6 +233,36 @@ def _tf_inputs(native: dict, x, w, b, dtype: str) -> list:
     return [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), t)])
 
 
+def call(native: dict):
+    """The native call of entry points ``tf.nn.conv_transpose`` and ``.nchw`` as a function
+    of (x, w, b) in TF layouts: what they run, differentiate, and what a converter path
+    wraps (``model``)."""
+    import tensorflow as tf
+
+    fn = getattr(tf.nn, native["function"])
+    kwargs, bias = _kwargs(native), _bias_format(native)
+
+    def conv_transpose(x, w, b=None):
+        y = fn(x, w, **kwargs)
+        return y if b is None else tf.nn.bias_add(y, b, **bias)
+
+    return conv_transpose
+
+
+def model(native: dict, w: np.ndarray, b: np.ndarray | None, dtype: str):
+    """The same call as a ``tf.function`` of ``x`` alone (in the call's data_format), the
+    weights ``tf.Variable``s in TF's layouts, as a porter's model holds them: what a converter
+    path exports (``adapters.conversion``)."""
+    import tensorflow as tf
+
+    t = _tf_dtype(dtype)
+    weights = [tf.Variable(tf.cast(np.transpose(w, filter_axes(native["dims"])), t))]
+    if b is not None:
+        weights.append(tf.Variable(tf.cast(b, t)))
+    fn = call(native)
+    return tf.function(lambda x: fn(x, *weights))
+
+
 _DEFAULT_PRECISION: dict[str, bool] = {}
 
 
@@ -295,17 +325,7 @@ class NN(Adapter):
                     tuple((c.begin, c.end, c.output_padding) for c in canonical), violation)
 
     def _call(self, native: dict):
-        """The native call as a function of (x, w, b) in TF layouts."""
-        import tensorflow as tf
-
-        fn = getattr(tf.nn, native["function"])
-        kwargs, bias = _kwargs(native), _bias_format(native)
-
-        def call(x, w, b=None):
-            y = fn(x, w, **kwargs)
-            return y if b is None else tf.nn.bias_add(y, b, **bias)
-
-        return call
+        return call(native)
 
     def run(self, native, x, w, b, dtype):
         import tensorflow as tf

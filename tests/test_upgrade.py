@@ -34,6 +34,16 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("theano") == ["theano"]
     assert upgrade.affected("tinygrad") == ["tinygrad"]
     assert upgrade.affected("mlx") == ["mlx"]
+    # Keras' own backends and its ONNX export's (adapters.keras_onnx)
+    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
+                                         "keras-tensorflow-onnx", "keras-torch-onnx"]
+    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
+    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
+    assert upgrade.affected("equinox") == ["equinox"]
+    # every backend that runs or converts TensorFlow's graph: its own, Keras on TF, tf2onnx
+    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tf2onnx",
+                                              "keras-tensorflow-onnx"]
+    assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
