@@ -361,12 +361,8 @@ class KerasLayer(KerasOps):
 
         self._check_backend()
         x, kernel = self._inputs(native, x, w)
-        cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
-        layer = cls(native["filters"], native["kernel_size"], **_kwargs(native),
-                    use_bias=b is not None, dtype=dtype)
-        layer.build(x.shape)
-        layer.set_weights([kernel] if b is None else [kernel, b])
-        y = layer(keras.ops.convert_to_tensor(x, dtype=dtype))
+        built = build_layer(native, kernel, b, dtype, x.shape)
+        y = built(keras.ops.convert_to_tensor(x, dtype=dtype))
         return self._output(native, y)
 
     def script(self, plan: Plan) -> str:
@@ -380,6 +376,21 @@ class KerasLayer(KerasOps):
             "layer.set_weights([kernel] if b is None else [kernel, b])",
             "yt = layer(keras.ops.convert_to_tensor(x_native, dtype=dtype))",
             *self._output_script(n)])
+
+
+def build_layer(native: dict, kernel: np.ndarray, b: np.ndarray | None, dtype: str,
+                shape: tuple[int, ...]):
+    """The layer of entry point ``keras-*.layer``, built for inputs of ``shape`` (in its
+    ``data_format``) with ``kernel`` (Keras' layout) and ``b`` as its weights: what the
+    entry points run, and what a converter path converts (``adapters.conversion``)."""
+    import keras
+
+    cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
+    built = cls(native["filters"], native["kernel_size"], **_kwargs(native),
+                use_bias=b is not None, dtype=dtype)
+    built.build(shape)
+    built.set_weights([kernel] if b is None else [kernel, b])
+    return built
 
 
 # One registry name per backend; the class is the same, the backend is checked when it runs.

@@ -233,6 +233,22 @@ def _tf_inputs(native: dict, x, w, b, dtype: str) -> list:
     return [xt, wt] + ([] if b is None else [tf.cast(tf.constant(b), t)])
 
 
+def call(native: dict):
+    """The call of entry point ``tf.nn.conv_transpose`` (or ``.nchw``) as a function of
+    ``(x, w, b)`` in TF layouts, bias by ``tf.nn.bias_add``: what the entry points run, and
+    what a converter path converts (``adapters.conversion``)."""
+    import tensorflow as tf
+
+    fn = getattr(tf.nn, native["function"])
+    kwargs, bias = _kwargs(native), _bias_format(native)
+
+    def call(x, w, b=None):
+        y = fn(x, w, **kwargs)
+        return y if b is None else tf.nn.bias_add(y, b, **bias)
+
+    return call
+
+
 _DEFAULT_PRECISION: dict[str, bool] = {}
 
 
@@ -295,17 +311,7 @@ class NN(Adapter):
                     tuple((c.begin, c.end, c.output_padding) for c in canonical), violation)
 
     def _call(self, native: dict):
-        """The native call as a function of (x, w, b) in TF layouts."""
-        import tensorflow as tf
-
-        fn = getattr(tf.nn, native["function"])
-        kwargs, bias = _kwargs(native), _bias_format(native)
-
-        def call(x, w, b=None):
-            y = fn(x, w, **kwargs)
-            return y if b is None else tf.nn.bias_add(y, b, **bias)
-
-        return call
+        return call(native)
 
     def run(self, native, x, w, b, dtype):
         import tensorflow as tf
