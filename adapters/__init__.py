@@ -41,6 +41,7 @@ MODULES = (
     "tconv.adapters.mlx",
     "tconv.adapters.tf_onnx",
     "tconv.adapters.keras_onnx",
+    "tconv.adapters.tflite",
     "tconv.adapters.faults",
 )
 

@@ -44,6 +44,14 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tf2onnx",
                                               "keras-tensorflow-onnx"]
     assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
+    # Keras on each backend, and the TFLite converter path from a Keras model
+    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
+                                         "tflite"]
+    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
+    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
+    assert upgrade.affected("equinox") == ["equinox"]
+    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tflite"]
+    assert upgrade.affected("ai-edge-litert") == ["tflite"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
