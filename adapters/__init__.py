@@ -30,6 +30,7 @@ MODULES = (
     "tconv.adapters.onnx",
     "tconv.adapters.equinox",
     "tconv.adapters.torch_onnx",
+    "tconv.adapters.openvino_convert",
     "tconv.adapters.faults",
 )
 
