@@ -42,6 +42,7 @@ MODULES = (
     "tconv.adapters.tf_onnx",
     "tconv.adapters.keras_onnx",
     "tconv.adapters.tflite",
+    "tconv.adapters.openvino_convert",
     "tconv.adapters.faults",
 )
 

@@ -113,9 +113,15 @@ def _attributes(native: dict) -> dict:
     return attributes
 
 
-def _model(native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool):
-    """A one-node model: inputs X, W (and B), output Y, with the node's attributes."""
-    from onnx import helper
+def _model(native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool,
+           initializers: tuple[np.ndarray, np.ndarray | None] | None = None):
+    """A one-node model: inputs X, W (and B), output Y, with the node's attributes.
+
+    ``initializers``: the weights ``(w, b)`` (canonical layouts; ``b`` None without bias),
+    stored in the graph as initializers W and B instead of being inputs, as an exported
+    model holds them: what a converter takes (``adapters.conversion``; some convert a
+    ConvTranspose only when its weights are constants)."""
+    from onnx import helper, numpy_helper
 
     element = ELEMENT_TYPES[dtype]
     attributes = _attributes(native)
@@ -125,23 +131,67 @@ def _model(native: dict, dtype: str, x_shape: tuple, w_shape: tuple, bias: bool)
               helper.make_tensor_value_info("W", element, list(w_shape))]
     if bias:
         inputs.append(helper.make_tensor_value_info("B", element, [w_shape[1] * native["group"]]))
+    constants = []
+    if initializers is not None:
+        arrays = _arrays(dict(zip(names[1:], initializers)), dtype)
+        constants = [numpy_helper.from_array(arrays[name], name) for name in names[1:]]
+        inputs = inputs[:1]
     # Y's rank only: its sizes are what is being judged, so the model does not state them.
     output = helper.make_tensor_value_info("Y", element, [None] * len(x_shape))
-    graph = helper.make_graph([node], "conv_transpose", inputs, [output])
+    graph = helper.make_graph([node], "conv_transpose", inputs, [output], initializer=constants)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                              ir_version=IR_VERSION)
 
 
-def _feeds(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: str) -> dict:
-    """Inputs in the model's element type (bfloat16 through ml_dtypes: the values are exact)."""
+def _arrays(arrays: dict, dtype: str) -> dict:
+    """Arrays in the model's element type (bfloat16 through ml_dtypes: the values are exact)."""
     if dtype == "bfloat16":
         import ml_dtypes
 
         numpy_type = ml_dtypes.bfloat16
     else:
         numpy_type = np.dtype(dtype)
-    feeds = {"X": x, "W": w} if b is None else {"X": x, "W": w, "B": b}
-    return {k: np.ascontiguousarray(v).astype(numpy_type) for k, v in feeds.items()}
+    return {k: np.ascontiguousarray(v).astype(numpy_type) for k, v in arrays.items()}
+
+
+def _feeds(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: str) -> dict:
+    """Inputs in the model's element type."""
+    return _arrays({"X": x, "W": w} if b is None else {"X": x, "W": w, "B": b}, dtype)
+
+
+def model_script(plan: Plan, initializers: bool = False) -> list[str]:
+    """Standalone lines that build ``_model`` of ``plan`` from ``x``, ``w``, ``b`` and
+    ``dtype`` and leave ``model`` and ``feeds`` (the inputs it takes, in its element type);
+    with ``initializers`` the weights are the graph's initializers, as ``_model`` stores
+    them."""
+    attributes = ", ".join(f"{k}={v!r}" for k, v in _attributes(plan.native).items())
+    if initializers:
+        graph = ["constants = [numpy_helper.from_array(a, name) for name, a in feeds.items() "
+                 "if name != 'X']",
+                 "feeds = {'X': feeds['X']}  # the weights are the graph's, not inputs",
+                 "inputs = [helper.make_tensor_value_info('X', element, list(x.shape))]",
+                 "graph = helper.make_graph([node], 'conv_transpose', inputs, [output], "
+                 "initializer=constants)"]
+    else:
+        graph = ["inputs = [helper.make_tensor_value_info(name, element, list(a.shape)) "
+                 "for name, a in feeds.items()]",
+                 "graph = helper.make_graph([node], 'conv_transpose', inputs, [output])"]
+    return [
+        "import ml_dtypes",
+        "import numpy as np",
+        "from onnx import helper, numpy_helper",
+        "",
+        f"element = {ELEMENT_TYPES!r}[dtype]  # onnx.TensorProto's data type numbers",
+        "numpy_type = ml_dtypes.bfloat16 if dtype == 'bfloat16' else np.dtype(dtype)",
+        "feeds = {'X': x, 'W': w} if b is None else {'X': x, 'W': w, 'B': b}",
+        "feeds = {name: np.ascontiguousarray(a).astype(numpy_type) "
+        "for name, a in feeds.items()}",
+        f"node = helper.make_node('ConvTranspose', list(feeds), ['Y'], {attributes})",
+        "# Y's rank only: its sizes are what is being judged.",
+        "output = helper.make_tensor_value_info('Y', element, [None] * x.ndim)",
+        *graph,
+        "model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', "
+        f"{OPSET})], ir_version={IR_VERSION})"]
 
 
 CONVENTIONS = dict(input_layout="N, C_in, *spatial", kernel_layout="C_in, C_out/groups, *kernel",
@@ -287,29 +337,9 @@ class OnnxRuntime(Adapter):
                        "providers=['CPUExecutionProvider'])")
 
     def script(self, plan: Plan) -> str:
-        attributes = ", ".join(f"{k}={v!r}" for k, v in _attributes(plan.native).items())
         runner_import, session = self._session_script
-        return "\n".join([
-            "import ml_dtypes",
-            "import numpy as np",
-            runner_import,
-            "from onnx import helper",
-            "",
-            f"element = {ELEMENT_TYPES!r}[dtype]  # onnx.TensorProto's data type numbers",
-            "numpy_type = ml_dtypes.bfloat16 if dtype == 'bfloat16' else np.dtype(dtype)",
-            "feeds = {'X': x, 'W': w} if b is None else {'X': x, 'W': w, 'B': b}",
-            "feeds = {name: np.ascontiguousarray(a).astype(numpy_type) "
-            "for name, a in feeds.items()}",
-            f"node = helper.make_node('ConvTranspose', list(feeds), ['Y'], {attributes})",
-            "inputs = [helper.make_tensor_value_info(name, element, list(a.shape)) "
-            "for name, a in feeds.items()]",
-            "# Y's rank only: its sizes are what is being judged.",
-            "output = helper.make_tensor_value_info('Y', element, [None] * x.ndim)",
-            "graph = helper.make_graph([node], 'conv_transpose', inputs, [output])",
-            "model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', "
-            f"{OPSET})], ir_version={IR_VERSION})",
-            session,
-            "y = np.asarray(session.run(['Y'], feeds)[0]).astype(np.float64)"])
+        return "\n".join([runner_import, *model_script(plan), session,
+                          "y = np.asarray(session.run(['Y'], feeds)[0]).astype(np.float64)"])
 
     def version(self):
         import onnxruntime

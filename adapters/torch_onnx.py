@@ -23,6 +23,7 @@ import numpy as np
 
 from tconv.adapters import conversion, pytorch
 from tconv.adapters import onnx as onnx_adapter
+from tconv.adapters.base import Plan
 from tconv.adapters.declarations import Backend, Framework
 
 # The exporters' target opsets: the dynamo exporter's is ConvTranspose's newest version (22),
@@ -74,38 +75,7 @@ class Exported(conversion.Converter):
         return self.origin == pytorch.Module.name
 
     def script(self, plan):
-        n = plan.native
-        kwargs = pytorch._arguments(pytorch._kwargs(n))
-        dims = n["dims"]
-        if self.source_is_module:
-            size = None if n["output_size"] is None else list(n["output_size"])
-            build = [
-                f"class Model(torch.nn.ConvTranspose{dims}d):",
-                "    def forward(self, x):",
-                f"        return super().forward(x, output_size={size!r})",
-                "",
-                "",
-                f"model = Model(w.shape[0], w.shape[1] * {n['groups']}, w.shape[2:], "
-                f"bias=b is not None, {kwargs}).to(torch_dtype).eval()",
-                "with torch.no_grad():",
-                "    model.weight.copy_(torch.from_numpy(w).to(torch_dtype))",
-                "    if b is not None:",
-                "        model.bias.copy_(torch.from_numpy(b).to(torch_dtype))"]
-        else:
-            build = [
-                "class Model(torch.nn.Module):",
-                "    def __init__(self):",
-                "        super().__init__()",
-                "        self.weight = torch.nn.Parameter(torch.from_numpy(w).to(torch_dtype))",
-                "        self.bias = None if b is None else torch.nn.Parameter("
-                "torch.from_numpy(b).to(torch_dtype))",
-                "",
-                "    def forward(self, x):",
-                f"        return torch.nn.functional.conv_transpose{dims}d(x, self.weight, "
-                f"self.bias, {kwargs})",
-                "",
-                "",
-                "model = Model().eval()"]
+        build = model_script(self.source_is_module, plan)
         if self.dynamo:
             export = [f"program = torch.onnx.export(model, example, dynamo=True, "
                       f"opset_version={OPSETS[True]})",
@@ -126,6 +96,47 @@ class Exported(conversion.Converter):
             "session = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider'])",
             "feed = {session.get_inputs()[0].name: x.astype(dtype)}",
             "y = np.asarray(session.run(None, feed)[0]).astype(np.float64)"])
+
+
+def model_script(module: bool, plan: Plan) -> list[str]:
+    """Standalone lines that build ``adapters.pytorch.model`` of ``plan`` (the module entry
+    point's layer with its output_size bound, or ``F.conv_transposeNd`` in a module holding
+    the weights) from ``w``, ``b`` and ``torch_dtype`` and leave ``model``: what a converter
+    path's reproducer converts."""
+    n = plan.native
+    kwargs = pytorch._arguments(pytorch._kwargs(n))
+    dims = n["dims"]
+    if module:
+        size = None if n["output_size"] is None else list(n["output_size"])
+        build = [
+            f"class Model(torch.nn.ConvTranspose{dims}d):",
+            "    def forward(self, x):",
+            f"        return super().forward(x, output_size={size!r})",
+            "",
+            "",
+            f"model = Model(w.shape[0], w.shape[1] * {n['groups']}, w.shape[2:], "
+            f"bias=b is not None, {kwargs}).to(torch_dtype).eval()",
+            "with torch.no_grad():",
+            "    model.weight.copy_(torch.from_numpy(w).to(torch_dtype))",
+            "    if b is not None:",
+            "        model.bias.copy_(torch.from_numpy(b).to(torch_dtype))"]
+    else:
+        build = [
+            "class Model(torch.nn.Module):",
+            "    def __init__(self):",
+            "        super().__init__()",
+            "        self.weight = torch.nn.Parameter(torch.from_numpy(w).to(torch_dtype))",
+            "        self.bias = None if b is None else torch.nn.Parameter("
+            "torch.from_numpy(b).to(torch_dtype))",
+            "",
+            "    def forward(self, x):",
+            f"        return torch.nn.functional.conv_transpose{dims}d(x, self.weight, "
+            f"self.bias, {kwargs})",
+            "",
+            "",
+            "model = Model().eval()"]
+    return build
+
 
 def _path(source: type, dynamo: bool) -> type:
     exporter = "dynamo" if dynamo else "torchscript"
