@@ -362,9 +362,6 @@ class KerasLayer(KerasOps):
         self._check_backend()
         x, _ = self._inputs(native, x, w)
         y = layer(native, x.shape, w, b, dtype)(keras.ops.convert_to_tensor(x, dtype=dtype))
-        x, kernel = self._inputs(native, x, w)
-        built = build_layer(native, kernel, b, dtype, x.shape)
-        y = built(keras.ops.convert_to_tensor(x, dtype=dtype))
         return self._output(native, y)
 
     def script(self, plan: Plan) -> str:
@@ -388,13 +385,6 @@ def layer(native: dict, shape: tuple[int, ...], w: np.ndarray, b: np.ndarray | N
     import keras
 
     kernel = np.ascontiguousarray(np.transpose(w, filter_axes(native["dims"])))
-def build_layer(native: dict, kernel: np.ndarray, b: np.ndarray | None, dtype: str,
-                shape: tuple[int, ...]):
-    """The layer of entry point ``keras-*.layer``, built for inputs of ``shape`` (in its
-    ``data_format``) with ``kernel`` (Keras' layout) and ``b`` as its weights: what the
-    entry points run, and what a converter path converts (``adapters.conversion``)."""
-    import keras
-
     cls = getattr(keras.layers, f"Conv{native['dims']}DTranspose")
     built = cls(native["filters"], native["kernel_size"], **_kwargs(native),
                 use_bias=b is not None, dtype=dtype)

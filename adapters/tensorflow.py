@@ -237,9 +237,6 @@ def call(native: dict):
     """The native call of entry points ``tf.nn.conv_transpose`` and ``.nchw`` as a function
     of (x, w, b) in TF layouts: what they run, differentiate, and what a converter path
     wraps (``model``)."""
-    """The call of entry point ``tf.nn.conv_transpose`` (or ``.nchw``) as a function of
-    ``(x, w, b)`` in TF layouts, bias by ``tf.nn.bias_add``: what the entry points run, and
-    what a converter path converts (``adapters.conversion``)."""
     import tensorflow as tf
 
     fn = getattr(tf.nn, native["function"])
@@ -264,11 +261,6 @@ def model(native: dict, w: np.ndarray, b: np.ndarray | None, dtype: str):
         weights.append(tf.Variable(tf.cast(b, t)))
     fn = call(native)
     return tf.function(lambda x: fn(x, *weights))
-    def call(x, w, b=None):
-        y = fn(x, w, **kwargs)
-        return y if b is None else tf.nn.bias_add(y, b, **bias)
-
-    return call
 
 
 _DEFAULT_PRECISION: dict[str, bool] = {}

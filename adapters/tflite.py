@@ -9,7 +9,7 @@ Keras entry points' own models, the ``.tflite`` file run by the LiteRT interpret
   model holds them.
 - ``keras-tensorflow.layer.tflite``: ``TFLiteConverter.from_keras_model`` of a Keras 3 model
   (TensorFlow backend: ``KERAS_BACKEND=tensorflow`` in the worker's environment) holding
-  ``adapters.keras.build_layer``'s ``keras.layers.ConvNDTranspose``.
+  ``adapters.keras.layer``'s ``keras.layers.ConvNDTranspose``.
 
 The case is the source entry point's (its vocabulary, its plan); the converted model must
 compute what TensorFlow / Keras document (``oracle.rules.tensorflow`` / ``oracle.rules.keras``)
@@ -188,8 +188,8 @@ class KerasModel(Converted):
         import tensorflow as tf
 
         keras_adapter.KerasLayerTensorflow()._check_backend()
-        x, kernel = keras_adapter.KerasOps._inputs(native, x, w)
-        layer = keras_adapter.build_layer(native, kernel, b, dtype, x.shape)
+        x, _ = keras_adapter.KerasOps._inputs(native, x, w)
+        layer = keras_adapter.layer(native, x.shape, w, b, dtype)
         model = keras.Sequential([keras.Input(x.shape[1:], batch_size=x.shape[0], dtype=dtype),
                                   layer])
         return tf.lite.TFLiteConverter.from_keras_model(model).convert()

@@ -19,39 +19,30 @@ OLD = "1.22.0"
 
 def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("onnx") == ["onnx-reference"]
-    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch"]
+    # Keras on each backend, its ONNX export on two, and the TFLite path from a Keras model
+    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
+                                         "keras-tensorflow-onnx", "keras-torch-onnx", "tflite"]
     # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox, Flax, Haiku
     assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox", "flax", "haiku"]
-    assert upgrade.affected("equinox") == ["equinox"]
-    assert upgrade.affected("paddle") == ["paddle"]
-    assert upgrade.affected("flax") == ["flax"]
-    assert upgrade.affected("dm-haiku") == ["haiku"]
-    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow"]
-    assert upgrade.affected("openvino") == ["openvino"]
+    # every backend that runs or converts TensorFlow's graph
+    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tf2onnx",
+                                              "keras-tensorflow-onnx", "tflite"]
+    # every backend that runs or exports a torch model
+    assert upgrade.affected("torch") == ["torch", "keras-torch", "torch-onnx",
+                                         "keras-torch-onnx", "openvino-convert"]
+    # the runtime of every converter path to ONNX
+    assert upgrade.affected("onnxruntime") == ["onnxruntime", "torch-onnx", "tf2onnx",
+                                               "keras-tensorflow-onnx", "keras-torch-onnx"]
+    assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
+    assert upgrade.affected("ai-edge-litert") == ["tflite"]
+    # OpenVINO's own op and its converter paths
+    assert upgrade.affected("openvino") == ["openvino", "openvino-convert"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
-    assert upgrade.affected("pytensor") == ["pytensor"]
-    assert upgrade.affected("theano") == ["theano"]
-    assert upgrade.affected("tinygrad") == ["tinygrad"]
-    assert upgrade.affected("mlx") == ["mlx"]
-    # Keras' own backends and its ONNX export's (adapters.keras_onnx)
-    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
-                                         "keras-tensorflow-onnx", "keras-torch-onnx"]
-    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
-    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
-    assert upgrade.affected("equinox") == ["equinox"]
-    # every backend that runs or converts TensorFlow's graph: its own, Keras on TF, tf2onnx
-    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tf2onnx",
-                                              "keras-tensorflow-onnx"]
-    assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
-    # Keras on each backend, and the TFLite converter path from a Keras model
-    assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
-                                         "tflite"]
-    # every backend whose computation runs on JAX: its own, Keras on JAX, Equinox
-    assert upgrade.affected("jax") == ["jax", "keras-jax", "equinox"]
-    assert upgrade.affected("equinox") == ["equinox"]
-    assert upgrade.affected("tensorflow") == ["tensorflow", "keras-tensorflow", "tflite"]
-    assert upgrade.affected("ai-edge-litert") == ["tflite"]
+    for package, backend in (("equinox", "equinox"), ("paddle", "paddle"), ("flax", "flax"),
+                             ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
+                             ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx")):
+        assert upgrade.affected(package) == [backend]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
