@@ -30,8 +30,9 @@ def _case(feature: str, n=(5, 4), k=(3, 3), s=(2, 2), padding=((1, 1), (1, 1)),
           output_padding=None, dilation=None, channels=(2, 3), groups=1,
           bias=False) -> tuple[str, Case]:
     d = len(n)
-    name = "fidelity-" + "".join(c if c.isalnum() else "-" for c in feature.lower())
-    return feature, Case(family="probe", name=name.strip("-"), batch=1,
+    words = feature.lower().replace("<", "lt").replace(">", "gt").replace("×", "x")
+    name = "fidelity-" + "-".join("".join(c if c.isalnum() else " " for c in words).split())
+    return feature, Case(family="probe", name=name, batch=1,
                          in_channels=channels[0], out_channels=channels[1], groups=groups,
                          input_size=n, kernel=k, stride=s, dilation=dilation or (1,) * d,
                          padding=padding, output_padding=output_padding or (0,) * d,

@@ -63,3 +63,8 @@ def test_the_table_comes_from_the_checks_of_a_converter_path() -> None:
     [row] = [line for line in lines if line.startswith("| `faults.converted`")]
     assert row.count("**faithful**") == sum(c == "faithful" for c in cells.values())
     assert "(from `faults`; numpy " in row
+
+
+def test_every_feature_has_its_own_check_id() -> None:
+    ids = [case.id for case in fidelity.CASES.values()]
+    assert len(set(ids)) == len(ids)
