@@ -10,15 +10,40 @@ express raises ``Unsupported`` with the reason, itself a documented fact.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tconv.cases.case import Case
+from tconv.oracle.rules import Axis, Canonical, NotExpressible
 
 
 class Unsupported(Exception):
     """The entry point cannot express this case; the message says why."""
+
+
+def axes(case: Case) -> list[Axis]:
+    """The case's spatial axes as the rules take them: size, kernel, stride, dilation."""
+    return [Axis(n, k, s, d) for n, k, s, d in
+            zip(case.input_size, case.kernel, case.stride, case.dilation)]
+
+
+def expressed(express: Callable[..., dict], axis: Axis, begin: int, end: int,
+              output_padding: int, **options: object) -> dict:
+    """One axis' explicit window in a framework's own words (its rule's ``express``), or
+    ``Unsupported`` naming the window where the vocabulary has no spelling for it."""
+    try:
+        return express(axis, Canonical(begin, end, output_padding), **options)
+    except NotExpressible as reason:
+        raise Unsupported(f"padding {(begin, end)}, output_padding {output_padding}: "
+                          f"{reason}") from None
+
+
+def expressed_axes(case: Case, express: Callable[..., dict]) -> list[dict]:
+    """``expressed`` for every axis of a case with explicit pairs."""
+    return [expressed(express, axis, b, e, a)
+            for axis, (b, e), a in zip(axes(case), case.padding, case.output_padding)]
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import RuleViolation
 from tconv.oracle.rules import caffe as rules
 
 LAYER = "up"
@@ -95,13 +95,8 @@ class Deconvolution(Adapter):
             raise Unsupported("Caffe's Deconvolution has one symmetric `pad` per axis: no "
                               "padding modes, no output size")
         pads, violation = [], ""
-        for axis_, pair, a in zip((Axis(n, k, s, d) for n, k, s, d in zip(
-                case.input_size, case.kernel, case.stride, case.dilation)),
-                case.padding, case.output_padding):
-            try:
-                p = rules.express(axis_, Canonical(*pair, a))["pad"]
-            except NotExpressible as reason:
-                raise Unsupported(f"padding {pair}, output_padding {a}: {reason}") from None
+        for axis_, pair, a in zip(axes(case), case.padding, case.output_padding):
+            p = expressed(rules.express, axis_, *pair, a)["pad"]
             try:
                 rules.limits(p)
             except RuleViolation as error:

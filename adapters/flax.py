@@ -15,18 +15,13 @@ where nothing wraps). Bias is the layer's own (``use_bias``: ``y += jnp.reshape(
 
 from __future__ import annotations
 
-import functools
-import inspect
-import textwrap
 from dataclasses import astuple, replace
 
-import numpy as np
-
 from tconv.adapters import jax as jax_adapter
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Conventions, Plan, Unsupported, axes, expressed_axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible
+from tconv.oracle.rules import Axis
 from tconv.oracle.rules import flax as rules
 
 NO_GROUPS = ("flax's ConvTranspose has no feature_group_count (flax 0.12.8: only Conv has "
@@ -35,11 +30,6 @@ NO_OUTPUT_SHAPE = ("flax's ConvTranspose takes no output size: the window is set
                    "only")
 NO_OUTPUT_PADDING = ("flax's ConvTranspose has no output_padding; a padding string cannot carry "
                      "one (explicit pairs can)")
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def padding(case: Case) -> str | tuple[tuple[int, int], ...]:
@@ -51,16 +41,8 @@ def padding(case: Case) -> str | tuple[tuple[int, int], ...]:
         if any(case.output_padding):
             raise Unsupported(NO_OUTPUT_PADDING)
         return case.padding
-    spelled = []
-    for axis, (begin, end), a in zip(axes(case), case.padding, case.output_padding):
-        try:
-            spelled.append(rules.express(axis, Canonical(begin, end, a))["padding"])
-        except NotExpressible as reason:
-            raise Unsupported(f"padding {(begin, end)}, output_padding {a}: {reason}") from None
-    if all(isinstance(p, str) for p in spelled) and len(set(spelled)) == 1:
-        return spelled[0]
-    # A string serves every axis; mixed axes all take the pairs lax would use.
-    return tuple(jax_adapter._pair(axis, p) for axis, p in zip(axes(case), spelled))
+    return jax_adapter.one_string_or_pairs(
+        case, [spelled["padding"] for spelled in expressed_axes(case, rules.express)])
 
 
 def windows(case: Case, spelled: str | tuple) -> tuple[tuple[int, int, int], ...]:
@@ -124,7 +106,7 @@ def nnx_forward(native, x, w, *bias):
     return jnp.moveaxis(layer(jnp.moveaxis(x, 1, -1)), -1, 1)
 
 
-class LinenConvTranspose(Adapter):
+class LinenConvTranspose(jax_adapter.LayerFunction):
     """``flax.linen.ConvTranspose`` with ``transpose_kernel=False``."""
 
     name = "flax.linen.ConvTranspose"
@@ -136,7 +118,9 @@ class LinenConvTranspose(Adapter):
         padding_vocabulary="flax", bias="the layer's own bias (`use_bias`)", groups=False,
         padding_modes=("SAME", "VALID"), gradients=True,
         dtypes=("float32", "float64", "float16", "bfloat16"))
+    package = "flax"
     forward = staticmethod(linen_forward)
+    helpers = (flax_kernel, flax_padding)
 
     def plan(self, case: Case) -> Plan:
         if case.groups != 1:
@@ -149,34 +133,6 @@ class LinenConvTranspose(Adapter):
                   "transpose_kernel": self.transpose_kernel}
         return Plan(self.name, case.id, native, windows(case, spelled))
 
-    def run(self, native: dict, x, w, b, dtype: str) -> np.ndarray:
-        arrays = [jax_adapter._array(a, dtype) for a in (x, w, b) if a is not None]
-        return np.asarray(self.forward(native, *arrays)).astype(np.float64)
-
-    def grad(self, native: dict, x, w, b, dy, dtype: str):
-        return jax_adapter.gradients(functools.partial(self.forward, native), x, w, b, dy,
-                                     dtype)
-
-    def _forward_script(self, native: dict) -> list[str]:
-        """Reproducer lines: the layer's function as it runs here, ``forward`` bound to the
-        plan's native parameters, and ``primals``: the inputs as JAX arrays of ``dtype``."""
-        functions = (flax_kernel, flax_padding, self.forward)
-        return ["import functools", "", "import jax", "import jax.numpy as jnp",
-                "import numpy as np", "", "",
-                *(line for f in functions for line in
-                  [*textwrap.dedent(inspect.getsource(f)).strip().splitlines(), "", ""]),
-                f"forward = functools.partial({self.forward.__name__}, {native!r})",
-                "primals = [jnp.asarray(a, dtype=dtype) for a in ([x, w] if b is None else "
-                "[x, w, b])]"]
-
-    def script(self, plan: Plan) -> str:
-        return "\n".join([*self._forward_script(plan.native),
-                          "y = np.asarray(forward(*primals)).astype(np.float64)"])
-
-    def grad_script(self, plan: Plan) -> str:
-        return "\n".join([*self._forward_script(plan.native),
-                          *jax_adapter.vjp_script("forward")])
-
     def source(self, plan: Plan) -> str:
         n = plan.native
         return (f"flax.linen.ConvTranspose(features={n['features']}, "
@@ -184,17 +140,6 @@ class LinenConvTranspose(Adapter):
                 f"padding={n['padding']!r}, kernel_dilation={n['kernel_dilation']}, "
                 f"transpose_kernel={n['transpose_kernel']}).apply({{'params': {{'kernel': "
                 f"{KERNEL_SOURCE[n['transpose_kernel']]}, 'bias': b}}}}, x)")
-
-    def version(self) -> str:
-        import flax
-
-        return str(flax.__version__)
-
-    def cuda(self) -> dict:
-        return jax_adapter.cuda_status()
-
-    def precision(self, strict: bool) -> None:
-        jax_adapter.set_precision(strict)
 
 
 # The kernel conversion in words, for ``source``.

@@ -14,18 +14,13 @@ axis. Bias is the module's own (``with_bias``: ``b`` of shape ``(C_out,)``, or `
 
 from __future__ import annotations
 
-import functools
-import inspect
-import textwrap
 from dataclasses import astuple, replace
 
-import numpy as np
-
 from tconv.adapters import jax as jax_adapter
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Conventions, Plan, Unsupported, axes, expressed_axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import Axis, Canonical, RuleViolation
 from tconv.oracle.rules import haiku as rules
 
 NO_GROUPS = "haiku.ConvNDTranspose has no feature_group_count (dm-haiku 0.0.17)"
@@ -35,24 +30,14 @@ NO_OUTPUT_PADDING = ("haiku.ConvNDTranspose has no output_padding; a padding str
                      "carry one (explicit pairs and output_shape can)")
 
 
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
-
-
 def _explicit(case: Case) -> tuple[str | tuple, list]:
     """Explicit pairs: one string where ``rules.express`` gives the same one on every axis,
     else a ``(low, high)`` pair of the stride-dilated input per axis."""
-    spelled = []
-    for axis, (begin, end), a in zip(axes(case), case.padding, case.output_padding):
-        try:
-            spelled.append(rules.express(axis, Canonical(begin, end, a))["padding"])
-        except NotExpressible as reason:
-            raise Unsupported(f"padding {(begin, end)}, output_padding {a}: {reason}") from None
-    if all(isinstance(p, str) for p in spelled) and len(set(spelled)) == 1:
-        return spelled[0], [rules.mode(axis, spelled[0]) for axis in axes(case)]
-    pairs = tuple(jax_adapter._pair(axis, p) for axis, p in zip(axes(case), spelled))
-    return pairs, [rules.pads(axis, *p) for axis, p in zip(axes(case), pairs)]
+    padding = jax_adapter.one_string_or_pairs(
+        case, [spelled["padding"] for spelled in expressed_axes(case, rules.express)])
+    if isinstance(padding, str):
+        return padding, [rules.mode(axis, padding) for axis in axes(case)]
+    return padding, [rules.pads(axis, *p) for axis, p in zip(axes(case), padding)]
 
 
 def _output_shape(case: Case) -> tuple[str, list, str]:
@@ -111,11 +96,13 @@ def haiku_forward(native, x, w, *bias):
     return jnp.moveaxis(y, -1, 1) if last else y
 
 
-class ConvNDTranspose(Adapter):
+class ConvNDTranspose(jax_adapter.LayerFunction):
     """``haiku.ConvNDTranspose`` channels-last (its default)."""
 
     name = "haiku.ConvNDTranspose"
     data_format = "channels_last"
+    package = "haiku"
+    forward = staticmethod(haiku_forward)
     conventions = Conventions(
         framework="haiku", entry_point="haiku.ConvNDTranspose (hk.transform, apply)",
         input_layout="N, *spatial, C_in", kernel_layout="*kernel, C_out, C_in (read flipped)",
@@ -146,33 +133,6 @@ class ConvNDTranspose(Adapter):
         return Plan(self.name, case.id, native, tuple(astuple(c) for c in canonical),
                     violation)
 
-    def run(self, native: dict, x, w, b, dtype: str) -> np.ndarray:
-        arrays = [jax_adapter._array(a, dtype) for a in (x, w, b) if a is not None]
-        return np.asarray(haiku_forward(native, *arrays)).astype(np.float64)
-
-    def grad(self, native: dict, x, w, b, dy, dtype: str):
-        return jax_adapter.gradients(functools.partial(haiku_forward, native), x, w, b, dy,
-                                     dtype)
-
-    @staticmethod
-    def _forward_script(native: dict) -> list[str]:
-        """Reproducer lines: ``haiku_forward`` as it runs here, ``forward`` bound to the plan's
-        native parameters, and ``primals``: the inputs as JAX arrays of ``dtype``."""
-        return ["import functools", "", "import jax", "import jax.numpy as jnp",
-                "import numpy as np", "", "",
-                *textwrap.dedent(inspect.getsource(haiku_forward)).strip().splitlines(), "", "",
-                f"forward = functools.partial(haiku_forward, {native!r})",
-                "primals = [jnp.asarray(a, dtype=dtype) for a in ([x, w] if b is None else "
-                "[x, w, b])]"]
-
-    def script(self, plan: Plan) -> str:
-        return "\n".join([*self._forward_script(plan.native),
-                          "y = np.asarray(forward(*primals)).astype(np.float64)"])
-
-    def grad_script(self, plan: Plan) -> str:
-        return "\n".join([*self._forward_script(plan.native),
-                          *jax_adapter.vjp_script("forward")])
-
     def source(self, plan: Plan) -> str:
         n = plan.native
         return (f"hk.transform(lambda x: hk.ConvNDTranspose({n['dims']}, "
@@ -180,17 +140,6 @@ class ConvNDTranspose(Adapter):
                 f"output_shape={n['output_shape']}, padding={n['padding']!r}, "
                 f"data_format={n['data_format']!r}, name='conv')(x)).apply({{'conv': {{'w': "
                 "flip(w.transpose(*k, C_out, C_in)), 'b': b}}, None, x)")
-
-    def version(self) -> str:
-        import haiku
-
-        return str(haiku.__version__)
-
-    def cuda(self) -> dict:
-        return jax_adapter.cuda_status()
-
-    def precision(self, strict: bool) -> None:
-        jax_adapter.set_precision(strict)
 
 
 class ConvNDTransposeChannelsFirst(ConvNDTranspose):

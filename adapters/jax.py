@@ -49,17 +49,20 @@ https://docs.jax.dev/en/latest/_autosummary/jax.lax.conv_transpose.html):
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import astuple
 from typing import Any
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed_axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible
+from tconv.oracle.rules import Axis
 from tconv.oracle.rules import jax as rules
 
 SPATIAL = {1: "H", 2: "HW", 3: "DHW"}
@@ -69,11 +72,6 @@ NO_OUTPUT_SHAPE = ("lax.conv_transpose / conv_general_dilated take no output siz
                    "is given by padding only")
 NO_OUTPUT_PADDING = ("JAX has no output_padding; a padding string ('SAME'/'VALID') cannot carry "
                      "one (explicit pairs can)")
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _pair(axis: Axis, padding: str | tuple[int, int]) -> tuple[int, int]:
@@ -90,13 +88,17 @@ def _padding(case: Case) -> list[str | tuple[int, int]]:
         if any(case.output_padding):
             raise Unsupported(NO_OUTPUT_PADDING)
         return [case.padding] * case.dims
-    spelled = []
-    for axis, (begin, end), op in zip(axes(case), case.padding, case.output_padding):
-        try:
-            spelled.append(rules.express(axis, Canonical(begin, end, op))["padding"])
-        except NotExpressible as reason:
-            raise Unsupported(f"padding {(begin, end)}, output_padding {op}: {reason}") from None
-    return spelled
+    return [spelled["padding"] for spelled in expressed_axes(case, rules.express)]
+
+
+def one_string_or_pairs(case: Case, spelled: list[str | tuple[int, int]]
+                        ) -> str | tuple[tuple[int, int], ...]:
+    """Per-axis spellings as the layers on lax take them (Flax, Haiku): one string where it is
+    the same on every axis (a string serves them all), else every axis as the pair of the
+    stride-dilated input that lax would use."""
+    if all(isinstance(p, str) for p in spelled) and len(set(spelled)) == 1:
+        return spelled[0]
+    return tuple(_pair(axis, p) for axis, p in zip(axes(case), spelled))
 
 
 def _dtype(dtype: str) -> Any:
@@ -181,6 +183,60 @@ def vjp_script(function: str) -> list[str]:
             "db = grads[2] if b is not None else None"]
 
 
+class OnJax(Adapter):
+    """What every entry point computing through JAX shares: its version (the ``__version__``
+    of ``package``, the library the entry point belongs to), JAX's CUDA status and its float32
+    precision setting."""
+
+    package = "jax"
+
+    def version(self) -> str:
+        return str(importlib.import_module(self.package).__version__)
+
+    def cuda(self) -> dict:
+        return cuda_status()
+
+    def precision(self, strict: bool) -> None:
+        set_precision(strict)
+
+
+class LayerFunction(OnJax):
+    """An entry point of a library on JAX (Flax, Haiku, Equinox) whose layer is one function
+    ``forward(native, x, w, *bias)`` of the canonical arrays as JAX arrays, with the layout
+    conversions inside it (so the gradients come back canonical): run, differentiated by
+    ``jax.vjp``, and pasted into the reproducer scripts as it stands, after ``helpers`` (the
+    module functions it calls): each must stay self-contained."""
+
+    forward: Callable[..., Any]
+    helpers: tuple[Callable[..., Any], ...] = ()
+
+    def run(self, native: dict, x, w, b, dtype: str) -> np.ndarray:
+        arrays = [_array(a, dtype) for a in (x, w, b) if a is not None]
+        return np.asarray(self.forward(native, *arrays)).astype(np.float64)
+
+    def grad(self, native: dict, x, w, b, dy, dtype: str):
+        return gradients(functools.partial(self.forward, native), x, w, b, dy, dtype)
+
+    def _forward_script(self, native: dict) -> list[str]:
+        """Reproducer lines: the layer's functions as they run here, ``forward`` bound to the
+        plan's native parameters, and ``primals``: the inputs as JAX arrays of ``dtype``."""
+        functions = (*self.helpers, self.forward)
+        return ["import functools", "", "import jax", "import jax.numpy as jnp",
+                "import numpy as np", "", "",
+                *(line for f in functions for line in
+                  [*textwrap.dedent(inspect.getsource(f)).strip().splitlines(), "", ""]),
+                f"forward = functools.partial({self.forward.__name__}, {native!r})",
+                "primals = [jnp.asarray(a, dtype=dtype) for a in ([x, w] if b is None else "
+                "[x, w, b])]"]
+
+    def script(self, plan: Plan) -> str:
+        return "\n".join([*self._forward_script(plan.native),
+                          "y = np.asarray(forward(*primals)).astype(np.float64)"])
+
+    def grad_script(self, plan: Plan) -> str:
+        return "\n".join([*self._forward_script(plan.native), *vjp_script("forward")])
+
+
 def _bias_shape(ndim: int) -> tuple[int, ...]:
     """The bias as an array of the output's rank: channel axis 1, broadcast over the rest."""
     return (1, -1) + (1,) * (ndim - 2)
@@ -260,7 +316,7 @@ CONVENTIONS = dict(framework="jax", input_layout="N, C_in, *spatial",
                    dtypes=("float32", "float64", "float16", "bfloat16"))
 
 
-class ConvTranspose(Adapter):
+class ConvTranspose(OnJax):
     """``lax.conv_transpose(..., transpose_kernel=True)``: the scatter-form kernel, with the
     spec ``'OI...'`` so that the canonical ``(C_in, C_out, *kernel)`` weight goes in unchanged
     (transpose_kernel swaps the axes the spec labels O and I)."""
@@ -374,17 +430,6 @@ class ConvTranspose(Adapter):
     def kernel_source(self, dims: int) -> str:
         return "w"
 
-    def version(self) -> str:
-        import jax
-
-        return str(jax.__version__)
-
-    def cuda(self) -> dict:
-        return cuda_status()
-
-    def precision(self, strict: bool) -> None:
-        set_precision(strict)
-
 
 class ConvTransposeFlipped(ConvTranspose):
     """``lax.conv_transpose(..., transpose_kernel=False)`` (the default): the kernel is read
@@ -442,7 +487,7 @@ class Jit(ConvTranspose):
         return f"jax.jit(lambda x, w, b: {super().source(plan)})(x, w, b)"
 
 
-class ConvGeneralDilated(Adapter):
+class ConvGeneralDilated(OnJax):
     """``lax.conv_general_dilated(x, rhs, window_strides=1, padding=pairs, lhs_dilation=stride,
     rhs_dilation=dilation, ('NC..', 'OI..', 'NC..'), feature_group_count=groups)`` with ``rhs``
     the canonical weight regrouped to ``(C_out, C_in/groups, *kernel)`` and flipped."""
@@ -510,17 +555,6 @@ class ConvGeneralDilated(Adapter):
                 f"dimension_numbers={n['dimension_numbers']}, "
                 f"feature_group_count={n['feature_group_count']}, "
                 f"precision=jax.lax.Precision.HIGHEST){_bias_source(n)}")
-
-    def version(self) -> str:
-        import jax
-
-        return str(jax.__version__)
-
-    def cuda(self) -> dict:
-        return cuda_status()
-
-    def precision(self, strict: bool) -> None:
-        set_precision(strict)
 
 
 # JAX's persistent compilation cache (keyed by the program, jax/jaxlib versions and flags),

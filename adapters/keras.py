@@ -56,7 +56,7 @@ import numpy as np
 from tconv.adapters import jax as jax_adapter
 from tconv.adapters import pytorch as pytorch_adapter
 from tconv.adapters import tensorflow as tensorflow_adapter
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.adapters.tensorflow import channels_first_axes, channels_last_axes, filter_axes
 from tconv.cases.case import Case, OutputShape
@@ -102,11 +102,6 @@ def _bias_shape(native: dict) -> tuple[int, ...]:
     shape = [1] * (native["dims"] + 2)
     shape[1 if native["data_format"] == "channels_first" else -1] = -1
     return tuple(shape)
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 # keras.ops.conv_transpose's docstring: "The amount of output padding along a given dimension

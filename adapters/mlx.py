@@ -26,20 +26,15 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, expressed_axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import RuleViolation
 from tconv.oracle.rules import mlx as rules
 
 NO_STRINGS = "MLX's transposed convolutions take no padding strings (SAME/VALID)"
 NO_OUTPUT_SHAPE = ("MLX's transposed convolutions take no output size: the window is set by "
                    "padding and output_padding only")
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _spelled(case: Case) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -48,15 +43,8 @@ def _spelled(case: Case) -> tuple[tuple[int, ...], tuple[int, ...]]:
         raise Unsupported(NO_STRINGS)
     if isinstance(case.padding, OutputShape):
         raise Unsupported(NO_OUTPUT_SHAPE)
-    padding, output_padding = [], []
-    for axis, (b, e), a in zip(axes(case), case.padding, case.output_padding):
-        try:
-            spelled = rules.express(axis, Canonical(b, e, a))
-        except NotExpressible as reason:
-            raise Unsupported(f"padding {(b, e)}, output_padding {a}: {reason}") from None
-        padding.append(spelled["padding"])
-        output_padding.append(spelled["output_padding"])
-    return tuple(padding), tuple(output_padding)
+    spelled = expressed_axes(case, rules.express)
+    return (tuple(s["padding"] for s in spelled), tuple(s["output_padding"] for s in spelled))
 
 
 # The call's arguments after (input, weight), in the plan's native parameters.

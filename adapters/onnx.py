@@ -34,10 +34,10 @@ from dataclasses import astuple
 import numpy as np
 
 from tconv.adapters import devices
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import Axis, RuleViolation
 from tconv.oracle.rules import onnx as rules
 
 OPSET = 22  # ConvTranspose's newest version; opset 22 pairs with IR version 10 (onnx 1.17)
@@ -49,11 +49,6 @@ ELEMENT_TYPES = {"float32": 1, "float16": 10, "float64": 11, "bfloat16": 16}
 ORT_KERNEL_TYPES = ("float32", "float16")
 ORT_NO_KERNEL = ("onnxruntime's CPUExecutionProvider registers ConvTranspose for "
                  "T = tensor(float) only (docs/OperatorKernels.md); no {dtype} kernel")
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _windows(case: Case, same: str) -> tuple[dict, tuple[tuple[int, int, int], ...], str]:
@@ -76,11 +71,7 @@ def _windows(case: Case, same: str) -> tuple[dict, tuple[tuple[int, int, int], .
     for i, (axis, a) in enumerate(zip(axes(case), case.output_padding)):
         pads, op = (0, 0), a
         if auto_pad == "NOTSET" and output_shape is None:
-            begin, end = padding[i]
-            try:
-                spelled = rules.express(axis, Canonical(begin, end, a))
-            except NotExpressible as reason:
-                raise Unsupported(f"padding {(begin, end)}: {reason}") from None
+            spelled = expressed(rules.express, axis, *padding[i], a)
             pads, op = spelled["pads"], spelled["output_padding"]
         c = rules.conv_transpose(axis, auto_pad, pads, op,
                                  None if output_shape is None else output_shape[i])

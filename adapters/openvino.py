@@ -28,10 +28,10 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import Axis, RuleViolation
 from tconv.oracle.rules import openvino as rules
 
 OPSET = "opset16"
@@ -42,11 +42,6 @@ CONVENTIONS = dict(input_layout="N, C_in, *spatial",
                    kernel_axes=("C_in", "C_out/groups", "*kernel"), kernel_flipped=False,
                    padding_vocabulary="openvino",
                    bias="`opset16.add` with a [1, C_out, 1, ...] constant", devices=("cpu",))
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _spelled(case: Case, auto_pad_same: str, output_shape: bool) -> tuple[dict, tuple, str]:
@@ -78,10 +73,7 @@ def _spelled(case: Case, auto_pad_same: str, output_shape: bool) -> tuple[dict, 
     for i, (axis, a) in enumerate(zip(axes(case), case.output_padding)):
         pads = (0, 0)
         if auto_pad == "explicit" and sizes is None:
-            try:
-                spelled = rules.express(axis, Canonical(*padding[i], a))
-            except NotExpressible as reason:
-                raise Unsupported(f"padding {padding[i]}: {reason}") from None
+            spelled = expressed(rules.express, axis, *padding[i], a)
             pads, a = spelled["pads"], spelled["output_padding"]
         try:
             rules.limits(pads, a)

@@ -26,19 +26,14 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import Axis, Canonical, RuleViolation
 from tconv.oracle.rules import paddle as rules
 
 CHANNELS_FIRST = {1: "NCL", 2: "NCHW", 3: "NCDHW"}
 CHANNELS_LAST = {1: "NLC", 2: "NHWC", 3: "NDHWC"}
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _pairs(case: Case) -> tuple[list[tuple[int, int]], list[int], list[Canonical], str]:
@@ -47,10 +42,7 @@ def _pairs(case: Case) -> tuple[list[tuple[int, int]], list[int], list[Canonical
     pairs, extensions, windows, violation = [], [], [], ""
     for axis, (b, e), a in zip(axes(case), case.padding, case.output_padding):
         if not (b >= 0 and e >= 0 and 0 <= a < max(axis.s, axis.d)):
-            try:
-                spelled = rules.express(axis, Canonical(b, e, a))
-            except NotExpressible as reason:
-                raise Unsupported(f"padding {(b, e)}: {reason}") from None
+            spelled = expressed(rules.express, axis, b, e, a)
             (b, e), a = spelled["padding"], spelled["output_padding"]
         try:
             rules.limits(axis, b, e, a, case.dims)

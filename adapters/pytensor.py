@@ -16,7 +16,7 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
 from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
@@ -24,11 +24,6 @@ from tconv.oracle.rules import pytensor as rules
 
 FUNCTIONS = {1: "convolve1d", 2: "convolve2d"}
 CASE_MODES = {"SAME": "same", "VALID": "valid"}
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _mode(case: Case) -> str:

@@ -10,19 +10,14 @@ from dataclasses import astuple
 import numpy as np
 
 from tconv.adapters import devices
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes, expressed
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules import Canonical, RuleViolation
 from tconv.oracle.rules import pytorch as rules
 
 NO_STRINGS = ("PyTorch's transposed convolutions take no padding strings "
               "(pytorch/pytorch#95123)")
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _explicit(case: Case) -> tuple[list[int], list[int], str]:
@@ -33,10 +28,7 @@ def _explicit(case: Case) -> tuple[list[int], list[int], str]:
         if b == e:
             p, q = b, a
         else:
-            try:
-                spelled = rules.express(axis, Canonical(b, e, a))
-            except NotExpressible as reason:
-                raise Unsupported(f"padding {(b, e)}: {reason}") from None
+            spelled = expressed(rules.express, axis, b, e, a)
             p, q = spelled["padding"], spelled["output_padding"]
         try:
             rules.limits(axis, p, q)

@@ -37,7 +37,7 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
 from tconv.oracle.rules import Axis, Canonical, NotExpressible, RuleViolation
@@ -45,11 +45,6 @@ from tconv.oracle.rules import tensorflow as rules
 
 FORMATS = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 CHANNELS_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
-
-
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
 
 
 def _modes(dims: int) -> tuple[str, ...]:

@@ -36,10 +36,10 @@ from dataclasses import astuple
 
 import numpy as np
 
-from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported
+from tconv.adapters.base import Adapter, Conventions, Plan, Unsupported, expressed_axes
 from tconv.adapters.declarations import Backend, Framework, Nominal, Porting
 from tconv.cases.case import Case, OutputShape
-from tconv.oracle.rules import Axis, Canonical, NotExpressible
+from tconv.oracle.rules import Canonical
 from tconv.oracle.rules import tinygrad as rules
 
 DEVICE = "CPU"  # see the module docstring
@@ -48,25 +48,15 @@ NO_OUTPUT_SHAPE = ("tinygrad's conv_transpose2d takes no output size: the window
                    "padding and output_padding only")
 
 
-def axes(case: Case) -> list[Axis]:
-    return [Axis(n, k, s, d) for n, k, s, d in
-            zip(case.input_size, case.kernel, case.stride, case.dilation)]
-
-
 def _spelled(case: Case) -> tuple[tuple[int, ...], tuple[int, ...], tuple[Canonical, ...]]:
     """The flat ``padding``, the per-axis ``output_padding`` and the window of each axis."""
     if isinstance(case.padding, str):
         raise Unsupported(NO_STRINGS)
     if isinstance(case.padding, OutputShape):
         raise Unsupported(NO_OUTPUT_SHAPE)
-    pairs, extensions = [], []
-    for axis, (b, e), a in zip(axes(case), case.padding, case.output_padding):
-        try:
-            spelled = rules.express(axis, Canonical(b, e, a))
-        except NotExpressible as reason:
-            raise Unsupported(f"padding {(b, e)}: {reason}") from None
-        pairs.append(spelled["padding"])
-        extensions.append(spelled["output_padding"])
+    spelled = expressed_axes(case, rules.express)
+    pairs = [s["padding"] for s in spelled]
+    extensions = [s["output_padding"] for s in spelled]
     padding = rules.flat(pairs)
     windows = tuple(rules.pads(b, e, a) for (b, e), a in zip(rules.grouped(padding), extensions))
     return padding, tuple(extensions), windows

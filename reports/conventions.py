@@ -207,7 +207,7 @@ def sweep(mode: str, rows: dict, names: list[str], notes: Notes) -> list[str]:
                                           spelled=False) for n in probing.SWEEP_N]
             line.append(cell("<br>".join(parts), cited, notes))
         body.append(line)
-    lines = table(["kernel, stride"] + [who(g, names) for g in columns], body)
+    lines = table(["kernel, stride"] + [who(g, names, WIDTH) for g in columns], body)
     for group in groups.values():
         if group not in columns:
             first = rows[(group[0], probe(probing.SWEEP_N[0], 1, 1))]
@@ -244,7 +244,8 @@ def cross(rows: dict, names: list[str], notes: Notes) -> list[str]:
                 if len(answers) < 2:
                     continue
                 cells = [cell(f"{a} (size {len(group[0]['values'])}): "
-                              + who([r["adapter"] for r in group], names), group, notes)
+                              + who([r["adapter"] for r in group], names, WIDTH), group,
+                              notes)
                          for a, group in sorted(answers.items(), key=lambda i: -len(i[1]))]
                 body.append([f"{mode} n={n} k={k} s={s}", "<br>".join(cells)])
     return table(["nominal parameters", "answers (output values; who gave them)"], body)
@@ -309,9 +310,16 @@ def porting(all_rows: list[dict], rows: dict, caps: dict[str, Conventions],
     return lines + table(["source configuration"] + header, body)
 
 
-def who(adapters_: list[str], names: list[str]) -> str:
+# Characters per line of a list of entry points in a table cell: a longer list goes on
+# indented continuation lines, so a cell stays readable in a wide table.
+WIDTH = 110
+
+
+def who(adapters_: list[str], names: list[str], width: int | None = None) -> str:
     """Entry points in few words: a framework all of whose entry points (among ``names``, the
-    document's) are listed is named once, with their count; the others one by one."""
+    document's) are listed is named once, with their count; the others one by one. With
+    ``width`` (a table cell), the list is broken between frameworks into lines of about that
+    many characters."""
     parts, listed = [], set(adapters_)
     for framework in adapters.frameworks():
         mine = [n for n in names if adapters.framework(n) is framework]
@@ -320,7 +328,14 @@ def who(adapters_: list[str], names: list[str]) -> str:
                          else f"`{mine[0]}`")
         else:
             parts += [f"`{n}`" for n in mine if n in listed]
-    return ", ".join(parts)
+    if width is None:
+        return ", ".join(parts)
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += (", " if lines[-1] else "") + part
+    return ",<br>&emsp;".join(lines)
 
 
 def _frameworks_unable(rows: list[dict], names: list[str]) -> list[str]:

@@ -182,8 +182,7 @@ def test_committed_document_is_current():
     assert text == DOCUMENT.read_text(encoding="utf-8"), conventions.STALE
 
 
-LINE = 200  # characters on one line of a wide table cell (raised with 21 systems: a cell naming
-#              the entry points that agree grew; shortening who() is left to do)
+LINE = 120  # characters on one line of a wide table
 
 
 def test_the_document_opens_with_a_summary_and_keeps_cells_short():
