@@ -72,6 +72,19 @@ def how_it_ended(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
+# Where a benchmark asks for it (benchmarks/harness.py), each worker's process id and backend,
+# one line per start: /proc shows every worker as the same execnet bootstrap.
+PIDS_FILE = "TCONV_WORKER_PIDS"
+
+
+def _announce(gateway: object, backend: str) -> None:
+    path = os.environ.get(PIDS_FILE)
+    popen = getattr(getattr(gateway, "_io", None), "popen", None)
+    if path and popen is not None:
+        with open(path, "a", encoding="utf-8") as pids:
+            pids.write(f"{popen.pid} {backend}\n")
+
+
 class Worker:
     """One backend's process."""
 
@@ -100,6 +113,7 @@ class Worker:
         self.gateway = self.group.makegateway(spec)
         self.channel = self.gateway.remote_exec(remote)
         self.starts += 1
+        _announce(self.gateway, self.backend)
 
     def close(self) -> None:
         if self.group is not None:

@@ -12,8 +12,10 @@ prints, from the run's own results (``timing`` of each check) and a sampler of t
 - the remainder, broken down: transfers and IPC (round trip minus framework time), case
   generation and planning (timed here in-process), report writing (timed here), and the rest
   (pytest, collection, worker start-up);
-- peak RSS per process of the tree (each framework worker, the controller, the xdist workers),
-  read from /proc while the run goes;
+- memory, read from /proc every 0.5 s while the run goes: the whole process tree's at its
+  peak (the Pss of every process summed at one instant: shared library pages counted once;
+  the Rss sum beside it) with each backend's share at that instant, each backend's own peak,
+  and the largest single processes (VmHWM);
 - with ``--repeat-warm``, a second run of the first worker count with the same caches (the
   frameworks' persistent compilation caches, which each adapter declares for its backends,
   in a fresh directory for the first run) against the first.
@@ -34,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tconv.adapters.workers import PIDS_FILE  # noqa: E402  (after the path)
+
 
 def _tree(pid: int) -> list[int]:
     children = []
@@ -46,65 +50,86 @@ def _tree(pid: int) -> list[int]:
 
 
 def _label(pid: int) -> str:
-    """The process's command line; a framework worker (execnet's bootstrap reads its code from
-    stdin) by the Keras backend or the JAX/TF settings its environment carries."""
+    """A process not named in the workers' pid file: its command line; an execnet bootstrap
+    (it reads its code from stdin) is an xdist worker, since framework workers name
+    themselves."""
     try:
-        env = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes()
-                   .decode(errors="replace").split("\0") if "=" in item)
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return "gone"
-    if "exec(eval(sys.stdin.readline()))" not in cmd:
-        return cmd[:80]
-    marks = [f"{k}={env[k]}" for k in ("KERAS_BACKEND", "JAX_ENABLE_X64", "TF_CPP_MIN_LOG_LEVEL")
-             if k in env]
-    # execnet sets the worker's environment after the start, so /proc/PID/environ may not
-    # show it: the framework libraries the process has mapped tell which backend it is.
+    return "xdist worker (execnet)" if "exec(eval(sys.stdin.readline()))" in cmd else cmd[:80]
+
+
+def _memory_kib(pid: int) -> tuple[int, int, int]:
+    """(Rss, Pss, VmHWM) of a process in KiB; Pss shares each page among the processes that
+    map it (the libraries every framework worker loads), so the tree's Pss adds up to the
+    memory the run really holds, where its Rss counts shared pages once per process."""
+    rss = pss = hwm = 0
     try:
-        maps = Path(f"/proc/{pid}/maps").read_text(errors="replace")
-    except OSError:
-        maps = ""
-    libraries = [name for name, library in FRAMEWORK_LIBRARIES if library in maps]
-    return ("framework worker (execnet)" + (f" {' '.join(marks)}" if marks else "")
-            + (f" [{'+'.join(libraries)}]" if libraries else ""))
-
-
-FRAMEWORK_LIBRARIES = (("keras", "/keras/"), ("torch", "libtorch_cpu"),
-                       ("tensorflow", "libtensorflow_framework"), ("jax", "jaxlib"),
-                       ("onnxruntime", "onnxruntime_pybind11_state"), ("onnx", "onnx_cpp2py"))
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss, pss, hwm
 
 
 class Sampler(threading.Thread):
-    """Peak resident set size (VmHWM) of every process of a tree, sampled every 0.2 s."""
+    """The memory of a process tree, sampled every 0.5 s: each process' peak (VmHWM), and the
+    whole tree's at its peak (the sum of every process' Pss and Rss at one instant), with the
+    share of each backend's framework workers (named by the workers themselves in
+    ``adapters.workers.PIDS_FILE``) at that instant and at their own peak."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, pids_file: Path) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peaks, self.labels, self.stop = pid, {}, {}, threading.Event()
+        self.pid, self.pids_file, self.stop = pid, pids_file, threading.Event()
+        self.peaks, self.labels = {}, {}
+        self.total_pss = self.total_rss = 0          # KiB, the tree at its Pss peak
+        self.at_peak: dict[str, int] = {}            # label -> Pss KiB at that instant
+        self.label_peaks: dict[str, int] = {}        # label -> its own peak Pss KiB
+
+    def _backends(self) -> dict[int, str]:
+        try:
+            lines = self.pids_file.read_text().splitlines()
+        except OSError:
+            return {}
+        return {int(pid): name for pid, name in (line.split(" ", 1) for line in lines)}
 
     def run(self) -> None:
         while not self.stop.is_set():
+            backends, pss, rss, by_label = self._backends(), 0, 0, {}
             for pid in _tree(self.pid):
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
+                r, p, hwm = _memory_kib(pid)
+                if not r:
                     continue
-                for line in status.splitlines():
-                    if line.startswith("VmHWM:"):
-                        kib = int(line.split()[1])
-                        if kib > self.peaks.get(pid, 0):
-                            self.peaks[pid] = kib
-                            if "[" not in self.labels.get(pid, ""):   # until its framework shows
-                                self.labels[pid] = _label(pid)
-            time.sleep(0.2)
+                if pid not in self.labels or pid in backends:
+                    self.labels[pid] = (f"{backends[pid]} worker" if pid in backends
+                                        else _label(pid))
+                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+                pss, rss = pss + p, rss + r
+                label = self.labels[pid]
+                by_label[label] = by_label.get(label, 0) + p
+            for label, kib in by_label.items():
+                self.label_peaks[label] = max(self.label_peaks.get(label, 0), kib)
+            if pss > self.total_pss:
+                self.total_pss, self.total_rss, self.at_peak = pss, rss, by_label
+            time.sleep(0.5)
 
 
-def run(profile: str, workers: int, out: Path, env: dict) -> dict:
+def run(profile: str, workers: int, out: Path, env: dict, select: list[str]) -> dict:
+    pids_file = out.with_name(out.name + ".pids")
+    env = {**env, PIDS_FILE: str(pids_file)}
     start = time.perf_counter()
     job = subprocess.Popen([sys.executable, "-m", "tconv.reports.cli", "run", "--out", str(out),
                             "--profile", profile, "-n", str(workers), "-p", "no:cacheprovider",
-                            "-q"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            "-q", *select], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
-    sampler = Sampler(job.pid)
+    sampler = Sampler(job.pid, pids_file)
     sampler.start()
     job.wait()
     wall = time.perf_counter() - start
@@ -119,7 +144,13 @@ def run(profile: str, workers: int, out: Path, env: dict) -> dict:
             "framework_s": framework, "oracle_s": oracle, "ipc_s": ipc,
             "floor_s": framework + oracle,
             "rss_mib": sorted(((v / 1024, sampler.labels[p]) for p, v in sampler.peaks.items()),
-                              reverse=True)}
+                              reverse=True),
+            "tree_pss_mib": sampler.total_pss / 1024, "tree_rss_mib": sampler.total_rss / 1024,
+            "at_peak_mib": sorted(((v / 1024, k) for k, v in sampler.at_peak.items()),
+                                  reverse=True),
+            "label_peak_mib": sorted(((v / 1024, k) for k, v in sampler.label_peaks.items()),
+                                     reverse=True),
+            "processes": len(sampler.peaks)}
 
 
 def planning_seconds(profile: str) -> float:
@@ -153,16 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--repeat-warm", action="store_true")
+    parser.add_argument("--adapters", help="only these entry points (comma-separated), as "
+                        "tconv run takes them: a check of the harness itself")
     args = parser.parse_args(argv)
+    select = ["--adapters", args.adapters] if args.adapters else []
     with tempfile.TemporaryDirectory() as tmp:
         # The frameworks' compilation caches (declared per backend by the adapters) start
         # empty here: the first run is cold, the --repeat-warm one finds what it left.
         env = {**os.environ, "TCONV_CACHE_DIR": str(Path(tmp) / "cache")}
         runs = []
         for i, n in enumerate(args.workers):
-            runs.append(run(args.profile, n, Path(tmp) / f"n{n}", env))
+            runs.append(run(args.profile, n, Path(tmp) / f"n{n}", env, select))
             if args.repeat_warm and i == 0:   # the caches are warm for the later counts anyway
-                runs.append({**run(args.profile, n, Path(tmp) / f"n{n}-warm", env),
+                runs.append({**run(args.profile, n, Path(tmp) / f"n{n}-warm", env, select),
                              "warm": True})
         plan = planning_seconds(args.profile)
         write = report_seconds(Path(tmp) / f"n{args.workers[0]}")
@@ -175,8 +209,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['floor_s'] / r['workers']:.1f} s; wall / (floor/workers) "
               f"{r['wall_s'] / (r['floor_s'] / r['workers']):.2f} (target <= 1.25, i.e. "
               f"{target:.1f} s); IPC {r['ipc_s']:.1f} s; the rest {rest:.1f} s")
-        for mib, label in r["rss_mib"][:12]:
-            print(f"    peak RSS {mib:8.0f} MiB  {label}")
+        print(f"    whole run at its peak: {r['tree_pss_mib']:,.0f} MiB Pss ("
+              f"{r['tree_rss_mib']:,.0f} MiB Rss summed) over {r['processes']} processes "
+              f"started in all (target <= 12 GiB = 12,288 MiB)")
+        for mib, label in r["at_peak_mib"]:
+            print(f"      at that instant {mib:8.0f} MiB Pss  {label}")
+        for mib, label in r["label_peak_mib"]:
+            print(f"    own peak (Pss, its processes together) {mib:8.0f} MiB  {label}")
+        for mib, label in r["rss_mib"][:8]:
+            print(f"    largest process (VmHWM) {mib:8.0f} MiB  {label}")
     print(f"case generation and planning (in-process, once): {plan:.1f} s; "
           f"report writing: {write:.1f} s")
     # Like with like: a later worker count finds the caches the first one left, so it is
