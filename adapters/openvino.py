@@ -112,6 +112,11 @@ def _tensor(a: np.ndarray, dtype: str):
     return ov.Tensor(np.ascontiguousarray(a).astype(dtype))
 
 
+def operation(native: dict) -> str:
+    """The opset's function the plan calls (the grouped one takes the weight regrouped)."""
+    return "group_convolution_backprop_data" if native["group"] else "convolution_backprop_data"
+
+
 def _model(native: dict, dtype: str, x_shape: tuple, w: np.ndarray, b: np.ndarray | None):
     """The one-operation model: parameter -> (Group)ConvolutionBackpropData -> add bias."""
     import openvino as ov
@@ -122,8 +127,7 @@ def _model(native: dict, dtype: str, x_shape: tuple, w: np.ndarray, b: np.ndarra
     if native["group"]:
         c_in, c_out_g, *kernel = w.shape
         w = w.reshape(groups, c_in // groups, c_out_g, *kernel)
-    make = ops.group_convolution_backprop_data if native["group"] else \
-        ops.convolution_backprop_data
+    make = getattr(ops, operation(native))
     sizes = native["output_shape"]
     node = make(data, ops.constant(_tensor(w, dtype)), strides=list(native["strides"]),
                 output_shape=None if sizes is None else
@@ -187,8 +191,7 @@ class BackpropData(Adapter):
 
     def source(self, plan: Plan) -> str:
         n = plan.native
-        make = ("group_convolution_backprop_data" if n["group"] else
-                "convolution_backprop_data")
+        make = operation(n)
         sizes = "" if n["output_shape"] is None else \
             f", output_shape=constant({list(n['output_shape'])})"
         return (f"node = openvino.{OPSET}.{make}(parameter(x), constant(w){sizes}, "
@@ -199,8 +202,7 @@ class BackpropData(Adapter):
 
     def script(self, plan: Plan) -> str:
         n = plan.native
-        make = ("group_convolution_backprop_data" if n["group"] else
-                "convolution_backprop_data")
+        make = operation(n)
         sizes = "None" if n["output_shape"] is None else \
             f"ops.constant(np.array({list(n['output_shape'])}, dtype=np.int64))"
         return "\n".join([
