@@ -186,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-warm", action="store_true")
     parser.add_argument("--adapters", help="only these entry points (comma-separated), as "
                         "tconv run takes them: a check of the harness itself")
+    parser.add_argument("--marks", help="only the checks of this pytest mark expression (e.g. "
+                        "family_zoo: the profile's largest layers, for its memory)")
     args = parser.parse_args(argv)
-    select = ["--adapters", args.adapters] if args.adapters else []
+    select = (["--adapters", args.adapters] if args.adapters else []) + \
+        (["-m", args.marks] if args.marks else [])
     with tempfile.TemporaryDirectory() as tmp:
         # The frameworks' compilation caches (declared per backend by the adapters) start
         # empty here: the first run is cold, the --repeat-warm one finds what it left.
