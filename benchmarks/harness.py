@@ -188,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                         "tconv run takes them: a check of the harness itself")
     parser.add_argument("--marks", help="only the checks of this pytest mark expression (e.g. "
                         "family_zoo: the profile's largest layers, for its memory)")
+    parser.add_argument("--keyword", help="only the checks whose ids match this pytest -k "
+                        "expression (e.g. the largest layers by name)")
     args = parser.parse_args(argv)
     select = (["--adapters", args.adapters] if args.adapters else []) + \
-        (["-m", args.marks] if args.marks else [])
+        (["-m", args.marks] if args.marks else []) + (["-k", args.keyword] if args.keyword else [])
     with tempfile.TemporaryDirectory() as tmp:
         # The frameworks' compilation caches (declared per backend by the adapters) start
         # empty here: the first run is cold, the --repeat-warm one finds what it left.
