@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                         "tconv run takes them: a check of the harness itself")
     parser.add_argument("--marks", help="only the checks of this pytest mark expression (e.g. "
                         "family_zoo: the profile's largest layers, for its memory)")
+    parser.add_argument("--cache-dir", help="the compilation caches' folder, kept (by default "
+                        "a fresh one, removed): an earlier run's, for warm runs only")
     parser.add_argument("--keyword", help="only the checks whose ids match this pytest -k "
                         "expression (e.g. the largest layers by name)")
     args = parser.parse_args(argv)
@@ -196,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # The frameworks' compilation caches (declared per backend by the adapters) start
         # empty here: the first run is cold, the --repeat-warm one finds what it left.
-        env = {**os.environ, "TCONV_CACHE_DIR": str(Path(tmp) / "cache")}
+        env = {**os.environ, "TCONV_CACHE_DIR": args.cache_dir or str(Path(tmp) / "cache")}
         runs = []
         for i, n in enumerate(args.workers):
             runs.append(run(args.profile, n, Path(tmp) / f"n{n}", env, select))
