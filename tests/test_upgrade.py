@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tconv import adapters
+from tconv.adapters import environments
+from tconv.adapters.conversion import Converter
 from tconv.conformance.registry import Known
 from tconv.reports import upgrade
 
@@ -18,7 +21,8 @@ OLD = "1.22.0"
 
 
 def test_affected_backends_follow_the_package() -> None:
-    assert upgrade.affected("onnx") == ["onnx-reference"]
+    # the reference evaluator, and the ONNX -> OpenVINO paths (their parts name onnx)
+    assert upgrade.affected("onnx") == ["onnx-reference", "openvino-convert"]
     # Keras on each backend, its ONNX export on two, and the TFLite path from a Keras model
     assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
                                          "keras-tensorflow-onnx", "keras-torch-onnx", "tflite"]
@@ -39,10 +43,75 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("openvino") == ["openvino", "openvino-convert"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
-    for package, backend in (("equinox", "equinox"), ("paddle", "paddle"), ("flax", "flax"),
+    for package, backend in (("equinox", "equinox"), ("paddle", "paddle"),
+                             ("paddlepaddle", "paddle"), ("flax", "flax"),
                              ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
                              ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx")):
         assert upgrade.affected(package) == [backend]
+
+
+def test_a_converter_package_installs_itself_and_runs_its_paths() -> None:
+    """An upgrade of a converter installs that converter at the version, never the path's
+    other parts, and runs only the paths whose parts name it."""
+    for package in ("onnxscript", "tf2onnx"):
+        moved = upgrade.target(package)
+        assert moved.requirements("0.1") == [f"{package}==0.1"]
+        assert moved.entry_points
+        for name in moved.entry_points:
+            assert package in adapters.load(name).parts, name
+        others = [n for n, (cls, _) in adapters.REGISTRY.items()
+                  if issubclass(cls, Converter) and package in cls.parts]
+        assert sorted(moved.entry_points) == sorted(others)
+    # torch's ONNX -> OpenVINO paths do not use torch: an upgrade of torch leaves them out
+    torch = upgrade.target("torch")
+    assert "openvino-convert" in torch.backends
+    assert all("torch" in adapters.load(n).parts for n in torch.entry_points
+               if adapters.backend(n) == "openvino-convert")
+    assert any(adapters.backend(n) == "openvino-convert" and n not in torch.entry_points
+               for n in adapters.REGISTRY)
+
+
+def test_every_package_names_one_thing_to_install() -> None:
+    """Frameworks sharing a package (a framework and its converter paths) declare the same
+    distributions, and a framework's distribution name means its package."""
+    for name, package in upgrade.names().items():
+        moved = upgrade.target(name)
+        assert moved.package == package
+        assert moved.distributions[0] in upgrade.names()
+    assert upgrade.target("paddlepaddle") == upgrade.target("paddle")
+    with pytest.raises(upgrade.UpgradeError, match="no framework declares"):
+        upgrade.target("no-such-package")
+
+
+def test_an_environment_of_its_own_is_built_with_the_pin_replaced(tmp_path, monkeypatch) -> None:
+    """paddle declares its own environment: each side's requirements file is the backend's
+    with the package's pin replaced, the others kept; a version equal to the pin builds the
+    declared environment."""
+    paddle = upgrade.target("paddlepaddle")
+    assert paddle.environments == ("paddle",)
+    path = environments.requirements("paddle")
+    text = path.read_text()
+    edited = upgrade.pinned(text, paddle.distributions, "3.2.0")
+    assert "paddlepaddle==3.2.0" in edited.splitlines()
+    assert [line for line in edited.splitlines() if not line.startswith("paddlepaddle==")] == \
+        [line for line in text.splitlines() if not line.startswith("paddlepaddle==")]
+    assert upgrade.pinned("Opt_Einsum==3.3.0\n", ("opt-einsum",), "3.4.0") == "Opt_Einsum==3.4.0\n"
+    with pytest.raises(upgrade.UpgradeError, match="pins no numpy"):
+        upgrade.pinned("paddlepaddle==3.3.1\n", ("numpy",), "2.0.0")
+    built = []
+    monkeypatch.setattr(environments, "build", lambda backend: built.append(backend))
+    monkeypatch.setattr(environments, "root", lambda: tmp_path / "envs")
+    pythons = [upgrade.backend_environment("paddle", paddle, v, tmp_path)
+               for v in ("3.2.0", current_pin(text))]
+    assert built[0].requirements == str(tmp_path / "paddle-paddle-3.2.0.txt")
+    assert (tmp_path / "paddle-paddle-3.2.0.txt").read_text() == edited
+    assert built[1] == adapters.BACKENDS["paddle"]           # the declared one, unchanged
+    assert pythons[0] != pythons[1] and all(p.startswith(str(tmp_path / "envs")) for p in pythons)
+
+
+def current_pin(text: str) -> str:
+    return next(line.split("==")[1] for line in text.splitlines()
+                if line.startswith("paddlepaddle=="))
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
