@@ -33,8 +33,9 @@ import numpy as np
 from tconv.conformance.status import STATUSES, Status
 from tconv.reports import converters, features, groups
 
-# path: a converter path (source -> converter -> runtime, ``reports.converters``), "" for a
-# framework's own entry point
+# path: a converter path (source -> converter -> runtime, ``reports.converters``), or OWN for a
+# framework's own entry point (a value of its own: "" means every value)
+OWN = "(a framework's own entry point)"
 FILTERS = ("backend", "path", "status", "family", "dtype", "device")
 # Worst first: a cell of the status matrix takes the colour of its worst status. A status this
 # module does not know is ranked worst of all (something new happened).
@@ -70,7 +71,7 @@ def _family(check: dict) -> str:
 
 def _facets(check: dict) -> dict[str, str]:
     """The values a check is filtered by."""
-    return {"backend": str(check.get("backend") or ""), "path": converters.path(check),
+    return {"backend": str(check.get("backend") or ""), "path": converters.path(check) or OWN,
             "status": str(check.get("status") or ""),
             "family": _family(check), "dtype": str(check.get("dtype") or ""),
             "device": str(check.get("device") or "")}
@@ -208,8 +209,7 @@ def _filters(checks: list[dict]) -> str:
     for key in FILTERS:
         values = {_facets(c)[key] for c in checks}
         ordered = _statuses(values) if key == "status" else sorted(values)
-        empty = "(a framework's own)" if key == "path" else "(none)"
-        options = "".join(f'<option value="{_e(v)}">{_e(v) or empty}</option>'
+        options = "".join(f'<option value="{_e(v)}">{_e(v) or "(none)"}</option>'
                           for v in ordered)
         label = "converter path" if key == "path" else key
         parts.append(f'<label>{label} <select id="filter-{key}" data-filter="{key}">'
@@ -291,7 +291,7 @@ def _features(checks: list[dict]) -> str:
         for adapter, path in entries:
             entry = matrix[adapter]
             cells = "".join(_feature_cell(entry["features"][f]) for f in features.FEATURES)
-            facets = {"backend": entry["backends"], "path": [path]}
+            facets = {"backend": entry["backends"], "path": [path or OWN]}
             rows.append(f'<tr class="filterable"{_filter_attrs(facets)}>'
                         f'<th scope="row" title="{_e(names.get(adapter))}">'
                         f'{_e(adapter)}{_path_note(path)}</th>{cells}</tr>')

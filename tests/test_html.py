@@ -249,7 +249,7 @@ def test_json_block_round_trips() -> None:
     data = json.loads(block)
     decoded = sorted(tuple(data["values"][k][i] for k, i in zip(data["keys"], row))
                      for row in data["checks"])
-    wanted = sorted((c["backend"], "", c["status"], c["family"], c["dtype"], c["device"],
+    wanted = sorted((c["backend"], report_html.OWN, c["status"], c["family"], c["dtype"], c["device"],
                      c["adapter"]) for c in document["checks"])
     assert data["keys"] == ["backend", "path", "status", "family", "dtype", "device", "adapter"]
     assert decoded == wanted
@@ -520,7 +520,7 @@ def test_every_check_carries_its_filter_values(page: str) -> None:
         row = _row(page, check["check_id"])
         attrs = dict(re.findall(r'data-f-([a-z]+)="([^"]*)"', row.split(">", 1)[0]))
         assert {k: json.loads(html.unescape(v)) for k, v in attrs.items()} == {
-            "backend": [check["backend"]], "path": [""], "status": [check["status"]],
+            "backend": [check["backend"]], "path": [report_html.OWN], "status": [check["status"]],
             "family": [check["family"]], "dtype": [check["dtype"]],
             "device": [check["device"]]}
 
@@ -561,10 +561,11 @@ def test_converter_paths_are_a_filter() -> None:
     select = re.search(r'<select id="filter-path"[^>]*>(.*?)</select>', page, flags=re.S)
     options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select.group(1))
     assert [tuple(map(html.unescape, o)) for o in options] == [
-        ("", "all"), ("", "(a framework's own)"), (TF2ONNX, TF2ONNX)]
+        ("", "all"), (report_html.OWN, report_html.OWN), (TF2ONNX, TF2ONNX)]
     data = json.loads(_data_block(page))
     path = data["keys"].index("path")
-    assert sorted({data["values"]["path"][row[path]] for row in data["checks"]}) == ["", TF2ONNX]
+    assert sorted({data["values"]["path"][row[path]] for row in data["checks"]}) == [
+        report_html.OWN, TF2ONNX]
     row = _row(page, "tf.nn.conv_transpose.tf2onnx::literature/impulse-2d/float32::forward::cpu")
     assert f'data-f-path="{html.escape(json.dumps([TF2ONNX]))}"' in row
 
