@@ -1,15 +1,19 @@
 """The upgrade comparison: one framework package at two versions, the same profile against both,
 one verdict.
 
-    tconv upgrade PACKAGE OLD NEW [--profile quick] [--out DIR] [--cache DIR] [pytest options]
+    tconv upgrade PACKAGE OLD NEW [--profile quick] [--out DIR] [--cache DIR] [--adapters A,B]
+                  [pytest options]
 
 Each version gets a virtual environment of its own (cached in ``--cache``, default
-``.tconv-venvs/``): the package (and its companions, ``PACKAGES``) at that version installed
-without dependencies, everything else borrowed from this environment through a ``.pth`` file,
-so a version costs one download. A version equal to the installed one runs from this
-environment. The conformance run then goes through the backends that import the package
-(``affected``: Keras' backends included), once per version, each version's framework in its
-own worker processes (``--python``), and the two result files are compared check by check:
+``.tconv-venvs/``): the package (and its companions, ``Framework.distributions``) at that
+version installed without dependencies, everything else borrowed from this environment through
+a ``.pth`` file, so a version costs one download. A version equal to the installed one runs from this
+environment. What to install and which entry points to run come from the adapters'
+declarations (``target``: converter paths by their ``parts``); a backend with an environment
+of its own gets one per version, built from its requirements file with the pin replaced
+(``pinned``, ``backend_environment``). The conformance run then goes through those entry
+points, once per version, each version's framework in its own worker processes (``--python``),
+and the two result files are compared check by check:
 
 - status changes, by the regression gate's rules (``reports.gate``): a check that passed and no
   longer does, a new failing status, a known discrepancy whose signature changed;
