@@ -109,6 +109,19 @@ def test_an_environment_of_its_own_is_built_with_the_pin_replaced(tmp_path, monk
     assert pythons[0] != pythons[1] and all(p.startswith(str(tmp_path / "envs")) for p in pythons)
 
 
+def test_each_side_runs_each_environment_apart(tmp_path, monkeypatch) -> None:
+    """The backends sharing this environment run from one venv per version; a backend with
+    its own environment from its own, and no venv is built when only such backends run."""
+    monkeypatch.setattr(upgrade, "environment", lambda p, v, c: f"venv {p} {v}")
+    monkeypatch.setattr(upgrade, "backend_environment", lambda b, t, v, c: f"own {b} {v}")
+    paddle = upgrade.target("paddlepaddle")
+    assert upgrade._sides(paddle, ["paddle"], ("3.2.0", "3.3.1"), tmp_path) == [
+        [(["paddle"], "own paddle 3.2.0")], [(["paddle"], "own paddle 3.3.1")]]
+    mixed = upgrade.Target("x", ("x",), (), ("torch", "paddle"), ("paddle",))
+    assert upgrade._sides(mixed, ["torch", "paddle"], ("1", "2"), tmp_path)[1] == [
+        (["torch"], "venv x 2"), (["paddle"], "own paddle 2")]
+
+
 def current_pin(text: str) -> str:
     return next(line.split("==")[1] for line in text.splitlines()
                 if line.startswith("paddlepaddle=="))
