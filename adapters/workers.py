@@ -248,14 +248,11 @@ class Workers:
             env = {**adapters.thread_environment(threads()), **adapters.environment(backend),
                    **devices.environment(device)}
             python = self.python
-            if environments.requirements(backend) is not None:
-                if python is None:
+            if python is None:
+                if environments.requirements(backend) is not None:
                     environments.build(backend)    # BuildError: one line, remembered
-                # an environment of the backend's own kind (the upgrade comparison's
-                # --python gives one built from its edited requirements) imports tconv
-                # from TCONV_SOURCE
-                env.update(environments.worker_environment(backend))
-            python = python or environments.interpreter(backend)
+                    env.update(environments.worker_environment(backend))
+                python = environments.interpreter(backend)
             self.workers[key] = Worker(backend, python=python, env=env, timeout=self.timeout)
         return self.workers[key]
 

@@ -6,9 +6,9 @@ one verdict.
 
 Each version gets a virtual environment of its own (cached in ``--cache``, default
 ``.tconv-venvs/``): the package (and its companions, ``Framework.distributions``) at that
-version installed without dependencies, everything else borrowed from this environment through
-a ``.pth`` file, so a version costs one download. A version equal to the installed one runs from this
-environment. What to install and which entry points to run come from the adapters'
+version installed without dependencies, everything else borrowed from this environment
+through a ``.pth`` file, so a version costs one download. A version equal to the installed one
+runs from this environment. What to install and which entry points to run come from the adapters'
 declarations (``target``: converter paths by their ``parts``); a backend with an environment
 of its own gets one per version, built from its requirements file with the pin replaced
 (``pinned``, ``backend_environment``). The conformance run then goes through those entry
@@ -33,6 +33,7 @@ wrong usage or a version that cannot be installed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -354,10 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         path.unlink(missing_ok=True)
         for names_, python in side:
             mine = [e for e in entry_points if adapters.backend(e) in names_]
+            # a backend's own environment imports tconv from TCONV_SOURCE (its start-up
+            # hook: adapters.environments); the workers inherit it from this run
+            variables = {k: v for b in names_ if b in upgrade.environments
+                         for k, v in environments.worker_environment(b).items()}
             subprocess.call([sys.executable, "-m", "pytest", *SUITE, "-q",
                              "--backends", ",".join(names_), "--adapters", ",".join(mine),
                              "--python", python, "--results", str(path), *pytest_args],
-                            stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, env={**os.environ, **variables})
         rows, _ = results.read([path])
         if not rows:
             raise UsageError(f"the run on {args.package} {version} wrote no results ({path})")
