@@ -13,6 +13,7 @@ import pytest
 from tconv import adapters
 from tconv.adapters import environments
 from tconv.adapters.conversion import Converter
+from tconv.conformance import registry
 from tconv.conformance.registry import Known
 from tconv.reports import upgrade
 
@@ -146,6 +147,60 @@ def test_onnx_two_releases_side_by_side(tmp_path) -> None:
     assert report["checks"]["old"] == report["checks"]["new"] > 50
     assert f"# Upgrade onnx {OLD} -> {new}" in (out / "upgrade.md").read_text()
     assert {e["adapter"] for e in report["registry"]} >= {"onnx.reference"}
+
+
+TF2ONNX_OLD = "1.16.1"
+CASES = """
+[[cases]]
+name = "same-k3-s2"
+source = "tests/test_upgrade.py"
+in_channels = 2
+out_channels = 3
+input_size = [4, 4]
+kernel = 3
+stride = 2
+padding = "SAME"
+dtype = "float32"
+
+[[cases]]
+name = "valid-k2-s3"
+source = "tests/test_upgrade.py"
+in_channels = 1
+out_channels = 2
+input_size = [5]
+kernel = 2
+stride = 3
+padding = "VALID"
+dtype = "float32"
+"""
+
+
+def test_a_converter_two_releases_side_by_side(tmp_path) -> None:
+    """A real upgrade of a converter: tf2onnx at another release installed alone (never the
+    path's TensorFlow or onnxruntime), one of its paths run on two cases on each side."""
+    new = upgrade.installed_version("tf2onnx")
+    if not new or new == TF2ONNX_OLD:
+        pytest.skip(f"needs tf2onnx installed at another version than {TF2ONNX_OLD}")
+    cases = tmp_path / "cases.toml"
+    cases.write_text(CASES)
+    out, cache = tmp_path / "upgrade", ROOT / ".tconv-venvs"
+    run = subprocess.run(
+        [sys.executable, "-m", "tconv.reports.cli", "upgrade", "tf2onnx", TF2ONNX_OLD, new,
+         "--out", str(out), "--cache", str(cache), "--cases", str(cases), "--adapters",
+         "tf.nn.conv_transpose.tf2onnx", "-n", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    report = json.loads((out / "upgrade.json").read_text())
+    assert report["entry_points"] == ["tf.nn.conv_transpose.tf2onnx"]
+    versions = [{registry.parts(r["framework_version"]).get("tf2onnx") for r in
+                 map(json.loads, (out / "runs" / f"{v}.jsonl").read_text().splitlines())
+                 if r["framework_version"]} for v in (TF2ONNX_OLD, new)]
+    assert versions == [{TF2ONNX_OLD}, {new}]       # each side ran in its own environment
+    assert report["checks"]["old"] == report["checks"]["new"] == 2
+    # the old side's environment holds tf2onnx and nothing else of the path
+    site = next((cache / f"tf2onnx-{TF2ONNX_OLD}" / "lib").glob("python*/site-packages"))
+    installed = {p.name.split("-")[0].lower() for p in site.glob("*.dist-info")}
+    assert installed == {"tf2onnx"}
 
 
 def _row(adapter: str, case_id: str, status: str, version: str) -> dict:
