@@ -218,7 +218,9 @@ ENTRY_POINTS = tuple(_path(base, source, name, hint) for base, source, name in S
 
 FRAMEWORKS = (Framework(
     name="ONNX and PyTorch -> OpenVINO (openvino.convert_model) -> OpenVINO CPU plugin",
-    package="openvino", distributions=("openvino", "openvino-telemetry", "torch", "onnx"),
+    # the package OpenVINO's own op declares, with the same distributions (tconv upgrade
+    # openvino runs both); torch and onnx, the sources, are packages of their own
+    package="openvino", distributions=("openvino",),
     backends=(Backend("openvino-convert", "openvino", packages=("openvino", "torch")),),
     entry_points=tuple((cls, "openvino-convert") for cls in ENTRY_POINTS),
     native_keys=("auto_pad", "pads", "output_padding", "output_shape", "padding",

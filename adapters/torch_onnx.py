@@ -155,7 +155,9 @@ ENTRY_POINTS = tuple(_path(source, dynamo) for dynamo in (True, False)
 
 FRAMEWORKS = (Framework(
     name="PyTorch -> ONNX (torch.onnx.export) -> onnxruntime", package="onnxscript",
-    distributions=("onnxscript", "torch", "onnxruntime"),
+    # what is installed at one version together: onnxscript alone (torch and onnxruntime are
+    # packages of their own; the path reports all three: Exported.parts)
+    distributions=("onnxscript",),
     backends=(Backend("torch-onnx", "onnxscript", caches=pytorch.COMPILE_CACHE,
                       packages=("torch", "onnxscript", "onnxruntime")),),
     entry_points=tuple((cls, "torch-onnx") for cls in ENTRY_POINTS),

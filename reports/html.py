@@ -1,12 +1,13 @@
 """report.html from the report.json document: one self-contained file to open in a browser.
 
 ``render(document)`` returns the page: the header (tool, run, frameworks, headline counts), filters
-by backend, status, family, dtype and device, the status matrix of entry points x case families,
-the feature matrix of entry points x features (``reports.features``), every discrepancy in
-groups (``reports.groups``: new ones by signature, known ones by registry entry, what a group
-shares said once, each check with its native call, reproducer and, for a value difference, a
-heatmap of where the error sits), the cross-framework table of cases whose answers disagree, the
-capability matrix and the known-issue registry.
+by backend, converter path (``reports.converters``), status, family, dtype and device, the status
+matrix of entry points x case families and the feature matrix of entry points x features
+(``reports.features``), each with the frameworks' entry points and the converter paths
+apart, every discrepancy in groups (``reports.groups``: new ones by signature, known ones by
+registry entry, what a group shares said once, each check with its native call, reproducer and,
+for a value difference, a heatmap of where the error sits), the cross-framework table of cases
+whose answers disagree, the capability matrix and the known-issue registry.
 
 Nothing is fetched: the styles and the script are inline, heatmaps are PNG ``data:`` URIs and a
 Content-Security-Policy forbids every other source. Every string of the document is HTML-escaped
@@ -30,9 +31,12 @@ from collections.abc import Iterable
 import numpy as np
 
 from tconv.conformance.status import STATUSES, Status
-from tconv.reports import features, groups
+from tconv.reports import converters, features, groups
 
-FILTERS = ("backend", "status", "family", "dtype", "device")
+# path: a converter path (source -> converter -> runtime, ``reports.converters``), or OWN for a
+# framework's own entry point (a value of its own: "" means every value)
+OWN = "(a framework's own entry point)"
+FILTERS = ("backend", "path", "status", "family", "dtype", "device")
 # Worst first: a cell of the status matrix takes the colour of its worst status. A status this
 # module does not know is ranked worst of all (something new happened).
 SEVERITY = (Status.CRASH, Status.TIMEOUT, Status.ERROR, Status.MISMATCH, Status.SHAPE,
@@ -67,7 +71,8 @@ def _family(check: dict) -> str:
 
 def _facets(check: dict) -> dict[str, str]:
     """The values a check is filtered by."""
-    return {"backend": str(check.get("backend") or ""), "status": str(check.get("status") or ""),
+    return {"backend": str(check.get("backend") or ""), "path": converters.path(check) or OWN,
+            "status": str(check.get("status") or ""),
             "family": _family(check), "dtype": str(check.get("dtype") or ""),
             "device": str(check.get("device") or "")}
 
@@ -206,13 +211,15 @@ def _filters(checks: list[dict]) -> str:
         ordered = _statuses(values) if key == "status" else sorted(values)
         options = "".join(f'<option value="{_e(v)}">{_e(v) or "(none)"}</option>'
                           for v in ordered)
-        parts.append(f'<label>{key} <select id="filter-{key}" data-filter="{key}">'
+        label = "converter path" if key == "path" else key
+        parts.append(f'<label>{label} <select id="filter-{key}" data-filter="{key}">'
                      f'<option value="">all</option>{options}</select></label>')
     return (f'<section id="filters"><h2>Filters</h2>{"".join(parts)}'
             '<p id="filtered-summary"></p>'
             '<p class="note">Every section below follows the filters; the feature matrix, '
             'the cross-framework, capability and known-issue tables by backend, family and '
-            'dtype where they have them.</p></section>')
+            'dtype where they have them. A converter path: source entry point -> converter '
+            '-> runtime.</p></section>')
 
 
 def _cell(attrs: str, counts: collections.Counter) -> str:
@@ -226,7 +233,6 @@ def _cell(attrs: str, counts: collections.Counter) -> str:
 
 
 def _matrix(checks: list[dict]) -> str:
-    entry_points = sorted({str(c.get("adapter") or "") for c in checks})
     families = sorted({_family(c) for c in checks})
     counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(
         collections.Counter)
@@ -236,15 +242,32 @@ def _matrix(checks: list[dict]) -> str:
         counts[adapter, _family(c)][str(c.get("status") or "")] += 1
         names.setdefault(adapter, str(c.get("entry_point") or ""))
     head = "".join(f'<th scope="col">{_e(f)}</th>' for f in families)
-    rows = []
-    for entry in entry_points:
-        cells = "".join(_cell(f' data-adapter="{_e(entry)}" data-family="{_e(f)}"',
-                              counts[entry, f]) for f in families)
-        rows.append(f'<tr><th scope="row" title="{_e(names[entry])}">{_e(entry)}</th>'
-                    f"{cells}</tr>")
+    bodies, kinds = [], converters.kinds(checks)
+    for kind, entries in kinds:
+        rows = []
+        for entry, path in entries:
+            cells = "".join(_cell(f' data-adapter="{_e(entry)}" data-family="{_e(f)}"',
+                                  counts[entry, f]) for f in families)
+            rows.append(f'<tr><th scope="row" title="{_e(names[entry])}">{_e(entry)}'
+                        f"{_path_note(path)}</th>{cells}</tr>")
+        bodies.append(_kind_body(kind, len(families) + 1, rows, len(kinds) > 1))
     return (f'<section><h2>Status matrix: entry points \u00d7 case families</h2>'
             f'<table id="matrix"><thead><tr><th>entry point</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+            f'{"".join(bodies)}</table></section>')
+
+
+def _path_note(path: str) -> str:
+    return f'<span class="path">{_e(path)}</span>' if path else ""
+
+
+def _kind_body(kind: str, columns: int, rows: list[str], headed: bool) -> str:
+    """A matrix's rows of one kind (``converters.kinds``: frameworks, converter paths), under
+    a heading row when the matrix has both kinds."""
+    css = re.sub(r"[^a-z]+", "-", kind)
+    head = (f'<tr class="kind-head"><th colspan="{columns}" scope="rowgroup">{_e(kind)}</th>'
+            "</tr>" if headed else "")
+    return f'<tbody class="kind {css}">{head}{"".join(rows)}</tbody>'
+
 
 
 def _feature_cell(counts: dict[str, int]) -> str:
@@ -261,19 +284,26 @@ def _feature_cell(counts: dict[str, int]) -> str:
 def _features(checks: list[dict]) -> str:
     names = {str(c.get("adapter") or ""): str(c.get("entry_point") or "") for c in checks}
     head = "".join(f'<th scope="col">{_e(f)}</th>' for f in features.FEATURES)
-    rows = []
-    for entry in features.matrix(checks):
-        cells = "".join(_feature_cell(entry["features"][f]) for f in features.FEATURES)
-        rows.append(f'<tr class="filterable"{_filter_attrs({"backend": entry["backends"]})}>'
-                    f'<th scope="row" title="{_e(names.get(entry["adapter"]))}">'
-                    f'{_e(entry["adapter"])}</th>{cells}</tr>')
+    matrix = {entry["adapter"]: entry for entry in features.matrix(checks)}
+    bodies, kinds = [], converters.kinds(checks)
+    for kind, entries in kinds:
+        rows = []
+        for adapter, path in entries:
+            entry = matrix[adapter]
+            cells = "".join(_feature_cell(entry["features"][f]) for f in features.FEATURES)
+            facets = {"backend": entry["backends"], "path": [path or OWN]}
+            rows.append(f'<tr class="filterable"{_filter_attrs(facets)}>'
+                        f'<th scope="row" title="{_e(names.get(adapter))}">'
+                        f'{_e(adapter)}{_path_note(path)}</th>{cells}</tr>')
+        bodies.append(_kind_body(kind, len(features.FEATURES) + 1, rows, len(kinds) > 1))
     return ('<section id="features"><h2>Features: entry points \u00d7 what a model may use</h2>'
             '<p class="note">Each cell counts the checks that exercise the feature: pass, known, '
             "unsupported and new (a discrepancy no registry entry expects); coloured by the "
             "worst of new, known and pass, grey when every one was unsupported. A check counts "
-            "under every feature it exercises. Follows the backend filter.</p>"
+            "under every feature it exercises. Follows the backend and converter path "
+            "filters.</p>"
             f'<table id="feature-matrix"><thead><tr><th>entry point</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+            f'{"".join(bodies)}</table></section>')
 
 
 def _raised(check: dict) -> str:
@@ -513,6 +543,8 @@ table{border-collapse:collapse;margin:4px 0}
 th,td{border:1px solid #c8ccd2;padding:3px 6px;vertical-align:top;text-align:left}
 thead th{background:#eef0f3;color:#1b1f24}
 #matrix td.cell span{display:block;white-space:nowrap}
+th span.path{display:block;font-weight:normal;font-size:11px;color:#555}
+tr.kind-head th{background:#f6f7f9;font-style:italic}
 td.empty{color:#999;text-align:center}
 .badge{display:inline-block;padding:1px 6px;border-radius:8px;margin:2px 4px 2px 0;color:#1b1f24}
 .note{color:#555;font-size:12px}header .sources{margin:4px 0 0}
@@ -550,7 +582,7 @@ _SCRIPT = """
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("tconv-data").textContent);
-  var filters = ["backend", "status", "family", "dtype", "device"];
+  var filters = ["backend", "path", "status", "family", "dtype", "device"];
   function chosen() {
     var s = {};
     filters.forEach(function (k) { s[k] = document.getElementById("filter-" + k).value; });

@@ -1,7 +1,8 @@
 """report.md: the headline counts, the status matrix of case families × entry points, the
-feature matrix (``reports.features``), every new discrepancy with its native call, and the
-known ones grouped by the registry entry they matched (``reports.groups``). Fit for a
-pull-request comment; built by ``reports.build`` (``tconv report``) from results lines, a
+feature matrix (``reports.features``) (both with the converter paths apart from the frameworks'
+entry points, each named with its path: ``reports.converters``), every new discrepancy with its
+native call, and the known ones grouped by the registry entry they matched (``reports.groups``).
+Fit for a pull-request comment; built by ``reports.build`` (``tconv report``) from results lines, a
 partial run's included."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import collections
 
 from tconv.conformance.status import CLEAN, STATUSES, Status
-from tconv.reports import features, groups
+from tconv.reports import converters, features, groups
 
 ORDER = STATUSES
 
@@ -35,15 +36,19 @@ def markdown(rows: list[dict], broken: int) -> str:
     lines += ["## Checks that ran, per family and entry point (passed/ran, then the rest)", "",
               "| entry point | " + " | ".join(families) + " |",
               "|---|" + "---|" * len(families)]
-    for entry in entry_points:
-        cells = []
-        for family in families:
-            mine = [r for r in rows if r["adapter"] == entry and r["case"]["family"] == family
-                    and r["status"] != Status.UNSUPPORTED]
-            bad = collections.Counter(r["status"] for r in mine if r["status"] != Status.PASS)
-            cells.append(f"{len(mine) - sum(bad.values())}/{len(mine)}"
-                         + "".join(f" {n} {s}" for s, n in sorted(bad.items())))
-        lines.append(f"| {entry} | " + " | ".join(cells) + " |")
+    kinds = converters.kinds(rows)
+    for kind, entries in kinds:
+        if len(kinds) > 1:
+            lines.append(f"| *{kind}* |" + " |" * len(families))
+        for entry, path in entries:
+            cells = []
+            for family in families:
+                mine = [r for r in rows if r["adapter"] == entry
+                        and r["case"]["family"] == family and r["status"] != Status.UNSUPPORTED]
+                bad = collections.Counter(r["status"] for r in mine if r["status"] != Status.PASS)
+                cells.append(f"{len(mine) - sum(bad.values())}/{len(mine)}"
+                             + "".join(f" {n} {s}" for s, n in sorted(bad.items())))
+            lines.append(f"| {_named(entry, path)} | " + " | ".join(cells) + " |")
     lines += ["", *_features(rows)]
     failing = [r for r in rows if r["status"] not in (*CLEAN, Status.KNOWN)]
     lines += [f"## New discrepancies ({len(failing)})", ""]
@@ -73,10 +78,20 @@ def _features(rows: list[dict]) -> list[str]:
              "entry expects (bold where there are any); \u2014: no check.", "",
              "| entry point | " + " | ".join(_escape(f) for f in features.FEATURES) + " |",
              "|---|" + "---|" * len(features.FEATURES)]
-    for entry in features.matrix(rows):
-        cells = [_feature_cell(entry["features"][f]) for f in features.FEATURES]
-        lines.append(f"| {_escape(entry['adapter'])} | " + " | ".join(cells) + " |")
+    matrix = {entry["adapter"]: entry for entry in features.matrix(rows)}
+    kinds = converters.kinds(rows)
+    for kind, entries in kinds:
+        if len(kinds) > 1:
+            lines.append(f"| *{kind}* |" + " |" * len(features.FEATURES))
+        for adapter, path in entries:
+            cells = [_feature_cell(matrix[adapter]["features"][f]) for f in features.FEATURES]
+            lines.append(f"| {_named(adapter, path)} | " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def _named(entry: str, path: str) -> str:
+    """A matrix row's name: the entry point, and a converter path's path beneath it."""
+    return _escape(entry) + (f"<br>{_escape(path)}" if path else "")
 
 
 def _known(rows: list[dict]) -> list[str]:

@@ -1,15 +1,19 @@
 """The upgrade comparison: one framework package at two versions, the same profile against both,
 one verdict.
 
-    tconv upgrade PACKAGE OLD NEW [--profile quick] [--out DIR] [--cache DIR] [pytest options]
+    tconv upgrade PACKAGE OLD NEW [--profile quick] [--out DIR] [--cache DIR] [--adapters A,B]
+                  [pytest options]
 
 Each version gets a virtual environment of its own (cached in ``--cache``, default
-``.tconv-venvs/``): the package (and its companions, ``PACKAGES``) at that version installed
-without dependencies, everything else borrowed from this environment through a ``.pth`` file,
-so a version costs one download. A version equal to the installed one runs from this
-environment. The conformance run then goes through the backends that import the package
-(``affected``: Keras' backends included), once per version, each version's framework in its
-own worker processes (``--python``), and the two result files are compared check by check:
+``.tconv-venvs/``): the package (and its companions, ``Framework.distributions``) at that
+version installed without dependencies, everything else borrowed from this environment
+through a ``.pth`` file, so a version costs one download. A version equal to the installed one
+runs from this environment. What to install and which entry points to run come from the adapters'
+declarations (``target``: converter paths by their ``parts``); a backend with an environment
+of its own gets one per version, built from its requirements file with the pin replaced
+(``pinned``, ``backend_environment``). The conformance run then goes through those entry
+points, once per version, each version's framework in its own worker processes (``--python``),
+and the two result files are compared check by check:
 
 - status changes, by the regression gate's rules (``reports.gate``): a check that passed and no
   longer does, a new failing status, a known discrepancy whose signature changed;
@@ -29,14 +33,18 @@ wrong usage or a version that cannot be installed.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import venv
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
 from tconv import adapters
+from tconv.adapters import environments
+from tconv.adapters.conversion import Converter
 from tconv.conformance import registry, results
 from tconv.conformance.status import Status
 from tconv.reports import gate
@@ -47,28 +55,127 @@ def _registry():
     return registry
 
 
-def packages() -> dict[str, tuple[str, ...]]:
-    """Each framework's package name and what is installed with it at one version (the
-    adapters' declarations: ``Framework.package``, ``Framework.distributions``)."""
-    return {f.package: f.distributions for f in adapters.frameworks() if not f.testing}
-
-
 class UpgradeError(Exception):
     """Wrong usage or an environment that cannot be built: one line, exit status 2."""
 
 
+@dataclass(frozen=True)
+class Target:
+    """What ``tconv upgrade PACKAGE`` moves, read from the adapters' declarations.
+
+    ``package``: the framework's ``Framework.package``; ``distributions``: what is installed
+    at the new version together (``Framework.distributions``); ``entry_points``: those whose
+    answer the package can change: every entry point of a backend naming the package
+    (``Backend.packages``), except a converter path whose ``parts`` (the distributions it
+    reports) name none of ``distributions``, and any converter path whose parts do;
+    ``backends``: their backends, in registry order; ``environments``: those of them with an
+    environment of their own (``Backend.requirements``): each side's is built from the
+    backend's requirements file with the distributions' pins replaced (``pinned``)."""
+
+    package: str
+    distributions: tuple[str, ...]
+    entry_points: tuple[str, ...]
+    backends: tuple[str, ...]
+    environments: tuple[str, ...]
+
+    def requirements(self, version: str) -> list[str]:
+        return [f"{name}=={version}" for name in self.distributions]
+
+
+def names() -> dict[str, str]:
+    """Every name ``tconv upgrade`` takes, with the package it means: each framework's
+    ``package`` and the distribution whose version is the framework's (``paddlepaddle`` for
+    ``paddle``, ``tensorflow-cpu`` for ``tensorflow``)."""
+    found: dict[str, str] = {}
+    for f in adapters.frameworks():
+        if not f.testing:
+            found.setdefault(f.package, f.package)
+            found.setdefault(f.distributions[0], f.package)
+    return found
+
+
+def target(name: str) -> Target:
+    """The upgrade of ``name`` (a package or its framework's distribution: ``names``);
+    UpgradeError when no framework declares it or its frameworks disagree on what to
+    install."""
+    package = names().get(name)
+    if package is None:
+        raise UpgradeError(f"no framework declares the package {name!r}; choose from "
+                           f"{', '.join(sorted(names()))}")
+    declared = {f.distributions for f in adapters.frameworks()
+                if f.package == package and not f.testing}
+    if len(declared) != 1:
+        raise UpgradeError(f"the frameworks of package {package} declare different "
+                           f"distributions: {sorted(declared)}")
+    (distributions,) = declared
+    chosen = []
+    for name_, (cls, backend) in adapters.REGISTRY.items():
+        if issubclass(cls, Converter):
+            if set(cls.parts) & set(distributions):
+                chosen.append(name_)
+        elif package in adapters.BACKENDS[backend].packages:
+            chosen.append(name_)
+    used = {adapters.backend(e) for e in chosen}
+    backends = tuple(b for b in adapters.BACKENDS if b in used)
+    return Target(package, distributions, tuple(chosen), backends,
+                  tuple(b for b in backends if adapters.BACKENDS[b].requirements))
+
+
 def affected(package: str) -> list[str]:
-    """The backends whose framework is ``package``: those importing it, and the Keras
-    backends running on it."""
-    return [name for name, declared in adapters.BACKENDS.items()
-            if package in declared.packages]
+    """The backends an upgrade of ``package`` runs (``target``)."""
+    return list(target(package).backends)
 
 
 def installed_version(package: str) -> str:
     try:
-        return metadata.version(packages()[package][0])
+        return metadata.version(target(package).distributions[0])
     except metadata.PackageNotFoundError:
         return ""
+
+
+def _normal(name: str) -> str:
+    # distribution names compare normalized (PEP 503): opt_einsum is opt-einsum
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned(text: str, distributions: tuple[str, ...], version: str) -> str:
+    """A requirements file's ``text`` with each of ``distributions`` pinned at ``version``
+    (its ``name==version`` line rewritten, everything else kept); UpgradeError when the file
+    does not pin one of them."""
+    wanted = {_normal(d) for d in distributions}
+    seen, lines = set(), []
+    for line in text.splitlines():
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9_.-]*)\s*==", line)
+        if match and _normal(match.group(1)) in wanted:
+            seen.add(_normal(match.group(1)))
+            line = f"{match.group(1)}=={version}"
+        lines.append(line)
+    if seen != wanted:
+        raise UpgradeError(f"the requirements file pins no {', '.join(sorted(wanted - seen))}")
+    return "\n".join(lines) + "\n"
+
+
+def backend_environment(backend: str, upgrade: Target, version: str, cache: Path) -> str:
+    """The interpreter of ``backend``'s own environment (``adapters.environments``) with
+    ``upgrade``'s distributions at ``version``: built from its requirements file with their
+    pins replaced (the declared environment itself when that changes nothing)."""
+    declared = adapters.BACKENDS[backend]
+    path = environments.requirements(declared)
+    text = path.read_text()
+    try:
+        wanted = pinned(text, upgrade.distributions, version)
+    except UpgradeError as error:
+        raise UpgradeError(f"backend {backend} ({path.name}): {error}") from None
+    if wanted != text:
+        cache.mkdir(parents=True, exist_ok=True)
+        path = cache / f"{backend}-{upgrade.package}-{version}.txt"
+        path.write_text(wanted)
+        declared = replace(declared, requirements=str(path.resolve()))
+    try:
+        environments.build(declared)
+    except environments.BuildError as error:
+        raise UpgradeError(str(error)) from None
+    return environments.interpreter(declared)
 
 
 def environment(package: str, version: str, cache: Path) -> str:
@@ -85,7 +192,7 @@ def environment(package: str, version: str, cache: Path) -> str:
     site = subprocess.run([str(python), "-c", "import sysconfig; "
                            "print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    requirements = [f"{name}=={version}" for name in packages()[package]]
+    requirements = target(package).requirements(version)
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
                               "--disable-pip-version-check", "--no-deps", "--target", site,
                               *requirements], capture_output=True, text=True)
@@ -200,40 +307,72 @@ def markdown(report: dict, package: str) -> str:
     return "\n".join(lines)
 
 
+def _sides(upgrade: Target, backends: list[str], versions: tuple[str, str],
+           cache: Path) -> list[list[tuple[list[str], str]]]:
+    """Per version, the runs that make its side: (backends, interpreter) pairs: the backends
+    that share this environment in one environment with the package at that version, each
+    backend with an environment of its own in its own (built here)."""
+    shared = [b for b in backends if b not in upgrade.environments]
+    sides = []
+    for version in versions:
+        runs = [(shared, environment(upgrade.package, version, cache))] if shared else []
+        runs += [([b], backend_environment(b, upgrade, version, cache))
+                 for b in backends if b in upgrade.environments]
+        sides.append(runs)
+    return sides
+
+
 def main(argv: list[str] | None = None) -> int:
     from tconv.reports.usage import Parser, UsageError
 
     parser = Parser(prog="tconv upgrade", description=__doc__.split("\n\n")[0])
-    parser.add_argument("package", choices=sorted(packages()))
+    parser.add_argument("package", choices=sorted(names()))
     parser.add_argument("old")
     parser.add_argument("new")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--cache", type=Path, default=HOME / ".tconv-venvs")
+    parser.add_argument("--adapters", default="",
+                        help="comma-separated entry points, of those the package affects")
     args, pytest_args = parser.parse_known_args(argv)
+    upgrade = target(args.package)
     out = args.out or HOME / "reports" / "upgrades" / f"{args.package}-{args.old}-{args.new}"
-    backends = [b for b in affected(args.package) if adapters.installed(b)]
+    entry_points = [e for e in upgrade.entry_points
+                    if not args.adapters or e in args.adapters.split(",")]
+    if not entry_points:
+        raise UsageError(f"--adapters: none of {args.adapters} is an entry point that "
+                         f"{upgrade.package} affects ({', '.join(upgrade.entry_points)})")
+    backends = [b for b in upgrade.backends if adapters.installed(b)
+                and any(adapters.backend(e) == b for e in entry_points)]
     try:
-        pythons = [environment(args.package, v, args.cache) for v in (args.old, args.new)]
+        sides = _sides(upgrade, backends, (args.old, args.new), args.cache)
     except UpgradeError as error:
         raise UsageError(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)
     runs = []
     (out / "runs").mkdir(exist_ok=True)
-    for version, python in zip((args.old, args.new), pythons):
+    for version, side in zip((args.old, args.new), sides):
         path = out / "runs" / f"{version}.jsonl"
         path.unlink(missing_ok=True)
-        subprocess.call([sys.executable, "-m", "pytest", *SUITE, "-q",
-                         "--backends", ",".join(backends), "--python", python,
-                         "--results", str(path), *pytest_args], stdout=subprocess.DEVNULL)
+        for names_, python in side:
+            mine = [e for e in entry_points if adapters.backend(e) in names_]
+            # a backend's own environment imports tconv from TCONV_SOURCE (its start-up
+            # hook: adapters.environments); the workers inherit it from this run
+            variables = {k: v for b in names_ if b in upgrade.environments
+                         for k, v in environments.worker_environment(b).items()}
+            subprocess.call([sys.executable, "-m", "pytest", *SUITE, "-q",
+                             "--backends", ",".join(names_), "--adapters", ",".join(mine),
+                             "--python", python, "--results", str(path), *pytest_args],
+                            stdout=subprocess.DEVNULL, env={**os.environ, **variables})
         rows, _ = results.read([path])
         if not rows:
             raise UsageError(f"the run on {args.package} {version} wrote no results ({path})")
         runs.append(rows)
     report = compare(runs[0], runs[1], args.old, args.new)
-    report["package"], report["backends"] = args.package, backends
+    report["package"], report["backends"] = upgrade.package, backends
+    report["entry_points"] = entry_points
     (out / "upgrade.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
-    (out / "upgrade.md").write_text(markdown(report, args.package))
-    print(f"tconv upgrade: {args.package} {args.old} -> {args.new}: "
+    (out / "upgrade.md").write_text(markdown(report, upgrade.package))
+    print(f"tconv upgrade: {upgrade.package} {args.old} -> {args.new}: "
           f"{len(report['regressions'])} regressions, {len(report['improvements'])} "
           f"improvements -> {out}/upgrade.md")
     return 1 if report["regressions"] else 0

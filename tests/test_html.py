@@ -249,9 +249,9 @@ def test_json_block_round_trips() -> None:
     data = json.loads(block)
     decoded = sorted(tuple(data["values"][k][i] for k, i in zip(data["keys"], row))
                      for row in data["checks"])
-    wanted = sorted((c["backend"], c["status"], c["family"], c["dtype"], c["device"],
+    wanted = sorted((c["backend"], report_html.OWN, c["status"], c["family"], c["dtype"], c["device"],
                      c["adapter"]) for c in document["checks"])
-    assert data["keys"] == ["backend", "status", "family", "dtype", "device", "adapter"]
+    assert data["keys"] == ["backend", "path", "status", "family", "dtype", "device", "adapter"]
     assert decoded == wanted
 
 
@@ -425,8 +425,8 @@ def test_feature_matrix_follows_the_backend_filter() -> None:
     page = report_html.render(_feature_document())
     table = page[page.index('<table id="feature-matrix">'):]
     table = table[:table.index("</table>")]
-    rows = re.findall(r'<tr class="filterable" data-f-backend="([^"]*)"><th scope="row"'
-                      r'[^>]*>([^<]*)</th>', table)
+    rows = re.findall(r'<tr class="filterable" data-f-backend="([^"]*)" data-f-path="[^"]*">'
+                      r'<th scope="row"[^>]*>([^<]*)</th>', table)
     assert sorted((json.loads(html.unescape(b)), a) for b, a in rows) == [
         (["jax"], "jax.jit"), (["onnx-reference"], "onnx.reference"),
         (["torch"], "torch.functional")]
@@ -520,6 +520,66 @@ def test_every_check_carries_its_filter_values(page: str) -> None:
         row = _row(page, check["check_id"])
         attrs = dict(re.findall(r'data-f-([a-z]+)="([^"]*)"', row.split(">", 1)[0]))
         assert {k: json.loads(html.unescape(v)) for k, v in attrs.items()} == {
-            "backend": [check["backend"]], "status": [check["status"]],
+            "backend": [check["backend"]], "path": [report_html.OWN], "status": [check["status"]],
             "family": [check["family"]], "dtype": [check["dtype"]],
             "device": [check["device"]]}
+
+
+# --- converter paths ------------------------------------------------------------------------
+
+TF2ONNX = "tf.nn.conv_transpose -> tf2onnx -> onnxruntime (CPUExecutionProvider)"
+
+
+def converter_document() -> dict:
+    """The synthetic document and two checks of a converter path (its conventions name the
+    source entry point), one passing, one mismatching."""
+    conventions = {"source": "tf.nn.conv_transpose", "framework": "tf2onnx",
+                   "entry_point": "tf.nn.conv_transpose; bias via tf.nn.bias_add -> "
+                                  "tf2onnx.convert.from_function(opset=18) -> onnxruntime "
+                                  "(CPUExecutionProvider)"}
+    document = synthetic_document()
+    document["checks"] += [
+        _check("tf.nn.conv_transpose.tf2onnx", "tf2onnx", "edge/groups-3d/float64", "pass",
+               conventions=conventions),
+        _check("tf.nn.conv_transpose.tf2onnx", "tf2onnx", "literature/impulse-2d/float32",
+               "mismatch", conventions=conventions, detail="max error 9 bound units",
+               bound_units=9.0)]
+    return document
+
+
+def _kinds(page: str, table: str) -> list[tuple[str, list[str]]]:
+    """A matrix's groups of rows: (heading, entry points) per tbody."""
+    body = page[page.index(f'<table id="{table}">'):]
+    body = body[:body.index("</table>")]
+    return [(re.search(r'<tr class="kind-head"><th[^>]*>([^<]*)</th>', tbody).group(1),
+             re.findall(r'<th scope="row"[^>]*>([^<]*)', tbody))
+            for tbody in re.findall(r'<tbody class="kind[^"]*">(.*?)</tbody>', body)]
+
+
+def test_converter_paths_are_a_filter() -> None:
+    page = report_html.render(converter_document())
+    select = re.search(r'<select id="filter-path"[^>]*>(.*?)</select>', page, flags=re.S)
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select.group(1))
+    assert [tuple(map(html.unescape, o)) for o in options] == [
+        ("", "all"), (report_html.OWN, report_html.OWN), (TF2ONNX, TF2ONNX)]
+    data = json.loads(_data_block(page))
+    path = data["keys"].index("path")
+    assert sorted({data["values"]["path"][row[path]] for row in data["checks"]}) == [
+        report_html.OWN, TF2ONNX]
+    row = _row(page, "tf.nn.conv_transpose.tf2onnx::literature/impulse-2d/float32::forward::cpu")
+    assert f'data-f-path="{html.escape(json.dumps([TF2ONNX]))}"' in row
+
+
+def test_matrices_list_converter_paths_apart() -> None:
+    page = report_html.render(converter_document())
+    frameworks = ["jax.jit", "onnx.reference", "torch.functional", "torch.module"]
+    for table in ("matrix", "feature-matrix"):
+        assert _kinds(page, table) == [("frameworks", frameworks),
+                                       ("converter paths", ["tf.nn.conv_transpose.tf2onnx"])]
+    # the row names its path; the feature matrix's rows follow the path filter
+    assert f'tf.nn.conv_transpose.tf2onnx<span class="path">{html.escape(TF2ONNX)}</span>' \
+        in page
+    # its feature-matrix row and its one discrepancy
+    assert page.count(f'data-f-path="{html.escape(json.dumps([TF2ONNX]))}"') == 2
+    # without converter paths, no heading
+    assert 'class="kind-head"' not in report_html.render(synthetic_document())

@@ -27,8 +27,10 @@ from tests.test_html import (
     MARKUP,
     MISMATCH_ID,
     SHAPE_ID,
+    TF2ONNX,
     _entry,
     _known,
+    converter_document,
     synthetic_document,
 )
 
@@ -180,6 +182,34 @@ def test_feature_matrix_follows_the_backend_filter(loaded) -> None:
     assert cell.text.splitlines() == ["1 pass", "1 new"]
     _choose(loaded, "backend", "torch")
     assert rows() == ["torch.functional", "torch.module"]
+
+
+def test_the_converter_path_filter(browser, tmp_path: Path) -> None:
+    """Converter paths sit under their own heading in both matrices; choosing one leaves its
+    row of the feature matrix, its cells of the status matrix and its discrepancy."""
+    driver = _load(browser, tmp_path, converter_document())
+    path_cell = ("tf.nn.conv_transpose.tf2onnx", "literature")
+
+    def features() -> list[str]:
+        return [r.find_element(By.CSS_SELECTOR, "th").text.splitlines()[0] for r in
+                driver.find_elements(By.CSS_SELECTOR, "#feature-matrix tr.filterable")
+                if r.is_displayed()]
+
+    heads = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#matrix tr.kind-head")]
+    assert heads == ["frameworks", "converter paths"]
+    assert _cell(driver, *path_cell) == "cell st-mismatch | 1 mismatch"
+    assert len(features()) == 5
+    _choose(driver, "path", TF2ONNX)
+    assert features() == ["tf.nn.conv_transpose.tf2onnx"]
+    assert _visible_checks(driver) == [
+        "tf.nn.conv_transpose.tf2onnx::literature/impulse-2d/float32::forward::cpu"]
+    assert _cell(driver, *path_cell) == "cell st-mismatch | 1 mismatch"
+    assert _cell(driver, "torch.functional", "literature").startswith("cell empty")
+    _choose(driver, "path", report_html.OWN)
+    assert len(features()) == 4 and "tf.nn.conv_transpose.tf2onnx" not in features()
+    assert _cell(driver, *path_cell).startswith("cell empty")
+    _choose(driver, "path", "")
+    assert len(features()) == 5
 
 
 def test_a_group_counts_the_checks_the_filters_leave(browser, tmp_path: Path) -> None:

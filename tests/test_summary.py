@@ -35,6 +35,29 @@ def test_counts_matrix_and_escaping() -> None:
     assert "- `torch.functional` (1): upstream #1" in text
 
 
+def test_converter_paths_are_listed_apart_with_their_path() -> None:
+    conventions = {"source": "torch.functional", "framework": "torch.onnx (dynamo)",
+                   "entry_point": "F.conv_transpose2d -> torch.onnx.export(dynamo=True) -> "
+                                  "onnxruntime (CPUExecutionProvider)"}
+    path = {"adapter": "torch.functional.onnx", "backend": "torch-onnx",
+            "conventions": conventions}
+    rows = [row("pass"), row("pass", **path), row("mismatch", **path)]
+    lines = summary.markdown(rows, broken=0).splitlines()
+    named = ("torch.functional.onnx<br>torch.functional -&gt; torch.onnx (dynamo) -&gt; "
+             "onnxruntime (CPUExecutionProvider)")
+    for heading in ("## Checks that ran", "## Features, per entry point"):
+        table = lines[next(i for i, line in enumerate(lines) if line.startswith(heading)):]
+        table = [line for line in table[:next(i for i, line in enumerate(table)
+                                              if i > 4 and not line.startswith("|"))]
+                 if line.startswith("| ")]
+        assert [line.split(" | ")[0] for line in table[1:]] == [
+            "| *frameworks*", "| torch.functional", "| *converter paths*",
+            f"| {named}"], heading
+    assert f"| {named} | 1/2 1 mismatch |" in lines
+    # one kind only: no heading rows
+    assert "*frameworks*" not in summary.markdown([row("pass")], broken=0)
+
+
 def test_missing_file_is_one_line_and_status_2(tmp_path, capsys) -> None:
     assert main(["report", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err
