@@ -41,8 +41,11 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
     for package, backend in (("equinox", "equinox"), ("paddle", "paddle"), ("flax", "flax"),
                              ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
-                             ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx")):
+                             ("theano", "theano"), ("mlx", "mlx"), ("tract", "tract"),
+                             ("apache-tvm", "tvm")):
         assert upgrade.affected(package) == [backend]
+    # tinygrad's own call and its ONNX frontend
+    assert upgrade.affected("tinygrad") == ["tinygrad", "tinygrad-onnx"]
 
 
 def test_onnx_two_releases_side_by_side(tmp_path) -> None:
