@@ -43,6 +43,9 @@ MODULES = (
     "tconv.adapters.keras_onnx",
     "tconv.adapters.tflite",
     "tconv.adapters.openvino_convert",
+    "tconv.adapters.tract_onnx",
+    "tconv.adapters.tinygrad_onnx",
+    "tconv.adapters.tvm_onnx",
     "tconv.adapters.faults",
 )
 

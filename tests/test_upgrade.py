@@ -47,8 +47,11 @@ def test_affected_backends_follow_the_package() -> None:
     for package, backend in (("equinox", "equinox"), ("paddle", "paddle"),
                              ("paddlepaddle", "paddle"), ("flax", "flax"),
                              ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
-                             ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx")):
+                             ("theano", "theano"), ("mlx", "mlx"), ("tract", "tract"),
+                             ("apache-tvm", "tvm")):
         assert upgrade.affected(package) == [backend]
+    # tinygrad's own call and its ONNX frontend
+    assert upgrade.affected("tinygrad") == ["tinygrad", "tinygrad-onnx"]
 
 
 def test_a_converter_package_installs_itself_and_runs_its_paths() -> None:
