@@ -56,7 +56,7 @@ ENTRY_POINTS = onnx_file.paths(TinygradOnnx, "tinygrad", "tinygrad.nn.onnx.OnnxR
 
 FRAMEWORKS = (Framework(
     name="ONNX -> tinygrad (tinygrad.nn.onnx.OnnxRunner) -> tinygrad CPU",
-    package="tinygrad", distributions=("tinygrad", "onnx"),
+    package="tinygrad", distributions=("tinygrad",),
     backends=(Backend("tinygrad-onnx", "tinygrad", tinygrad_adapter.ENVIRONMENT,
                       tinygrad_adapter.COMPILE_CACHE, packages=("tinygrad",)),),
     entry_points=tuple((cls, "tinygrad-onnx") for cls in ENTRY_POINTS),

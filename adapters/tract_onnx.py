@@ -58,7 +58,7 @@ ENTRY_POINTS = onnx_file.paths(Tract, "tract", "tract.onnx().load(path).into_mod
 
 FRAMEWORKS = (Framework(
     name="ONNX -> tract (tract.onnx().load) -> tract CPU", package="tract",
-    distributions=("tract", "onnx"),
+    distributions=("tract",),
     backends=(Backend("tract", "tract", packages=("tract",)),),
     entry_points=tuple((cls, "tract") for cls in ENTRY_POINTS),
     native_keys=("auto_pad", "pads", "output_padding", "output_shape"),

@@ -70,7 +70,7 @@ ENTRY_POINTS = onnx_file.paths(TvmOnnx, "tvm", "tvm.relax.frontend.onnx.from_onn
 
 FRAMEWORKS = (Framework(
     name="ONNX -> Apache TVM (Relax ONNX frontend, tvm.compile llvm) -> Relax VM CPU",
-    package="apache-tvm", distributions=("apache-tvm", "apache-tvm-ffi", "onnx"),
+    package="apache-tvm", distributions=("apache-tvm",),
     backends=(Backend("tvm", "tvm", packages=("apache-tvm",)),),
     entry_points=tuple((cls, "tvm") for cls in ENTRY_POINTS),
     native_keys=("auto_pad", "pads", "output_padding", "output_shape"),

@@ -22,8 +22,10 @@ OLD = "1.22.0"
 
 
 def test_affected_backends_follow_the_package() -> None:
-    # the reference evaluator, and the ONNX -> OpenVINO paths (their parts name onnx)
-    assert upgrade.affected("onnx") == ["onnx-reference", "openvino-convert"]
+    # the reference evaluator, and the ONNX -> OpenVINO, tract, tinygrad and TVM paths (their
+    # parts name onnx: the model file each loads is built with it)
+    assert upgrade.affected("onnx") == ["onnx-reference", "openvino-convert", "tract",
+                                        "tinygrad-onnx", "tvm"]
     # Keras on each backend, its ONNX export on two, and the TFLite path from a Keras model
     assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
                                          "keras-tensorflow-onnx", "keras-torch-onnx", "tflite"]
