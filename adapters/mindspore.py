@@ -239,6 +239,103 @@ class Module(Adapter):
         return str(mindspore.__version__)
 
 
+class Functional3d(Module):
+    """``mindspore.ops.conv3d_transpose`` (3-D only; the primitive Conv3dTranspose runs), the
+    bias by ``ops.bias_add``. Its docstring: "group: Only 1 is currently supported", and the
+    output "(N, C_out//group, ...)" (it passes the weight's ``C_out/group`` as ``out_channel``)."""
+
+    name = "mindspore.ops.conv3d_transpose"
+    conventions = Conventions(
+        entry_point="mindspore.ops.conv3d_transpose", input_layout="N, C_in, *spatial",
+        bias="`ops.bias_add` on the channel axis", **{**CONVENTIONS, "dims": (3,)})
+
+    def plan(self, case: Case) -> Plan:
+        if case.dims != 3:
+            raise Unsupported(f"{self.conventions.entry_point} is 3-D only")
+        if case.groups != 1:
+            raise Unsupported(f"group {case.groups}: {self.conventions.entry_point}: "
+                              "\"Only 1 is currently supported\"")
+        return super().plan(case)
+
+    def _apply(self, native: dict, xt, wt, bt=None):
+        import mindspore as ms
+
+        y = ms.ops.conv3d_transpose(xt, wt, **_functional(native))
+        return y if bt is None else ms.ops.bias_add(y, bt)
+
+    def run(self, native, x, w, b, dtype):
+        xt, wt, bt = _tensors(x, w, b, dtype)
+        return self._apply(native, xt, wt, bt).asnumpy().astype(np.float64)
+
+    def grad(self, native, x, w, b, dy, dtype):
+        import mindspore as ms
+
+        xt, wt, bt = _tensors(x, w, b, dtype)
+        sens = ms.Tensor(np.ascontiguousarray(dy).astype(dtype))
+        positions = (0, 1) if b is None else (0, 1, 2)
+
+        def loss(*inputs):
+            return (self._apply(native, *inputs) * sens).sum()
+
+        grads = ms.grad(loss, grad_position=positions)(xt, wt, *([] if b is None else [bt]))
+        dx, dw, *db = (g.asnumpy().astype(np.float64) for g in grads)
+        return dx, dw, db[0] if db else None
+
+    def _lines(self, native: dict) -> list[str]:
+        return [
+            "import numpy as np",
+            "import mindspore as ms",
+            "",
+            "ms.set_context(mode=ms.PYNATIVE_MODE)",
+            "ms.set_device('CPU')",
+            "xt = ms.Tensor(np.ascontiguousarray(x).astype(dtype))",
+            "wt = ms.Tensor(np.ascontiguousarray(w).astype(dtype))",
+            "bt = None if b is None else ms.Tensor(b.astype(dtype))",
+            "",
+            "def call(xt, wt, bt=None):",
+            f"    y = ms.ops.conv3d_transpose(xt, wt, {_keywords(_functional(native))})",
+            "    return y if bt is None else ms.ops.bias_add(y, bt)"]
+
+    def script(self, plan):
+        return "\n".join([*self._lines(plan.native),
+                          "y = call(xt, wt, bt).asnumpy().astype(np.float64)"])
+
+    def grad_script(self, plan):
+        return "\n".join([
+            *self._lines(plan.native),
+            "sens = ms.Tensor(np.ascontiguousarray(dy).astype(dtype))",
+            "inputs = [xt, wt] + ([] if bt is None else [bt])",
+            "grads = ms.grad(lambda *t: (call(*t) * sens).sum(), "
+            "grad_position=tuple(range(len(inputs))))(*inputs)",
+            "dx, dw = (g.asnumpy().astype(np.float64) for g in grads[:2])",
+            "db = None if b is None else grads[2].asnumpy().astype(np.float64)"])
+
+    def source(self, plan):
+        return (f"y = mindspore.ops.conv3d_transpose(x, w, "
+                f"{_keywords(_functional(plan.native))}); y = mindspore.ops.bias_add(y, b)")
+
+
+# ops.conv3d_transpose's keywords, from the plan's native parameters.
+FUNCTIONAL_KEYS = ("pad_mode", "padding", "stride", "dilation", "group", "output_padding")
+
+
+def _functional(native: dict) -> dict:
+    return {key: native[key] for key in FUNCTIONAL_KEYS}
+
+
+def _keywords(kwargs: dict) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+
+
+def _tensors(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dtype: str):
+    import mindspore as ms
+
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    ms.set_device("CPU")
+    return tuple(None if a is None else ms.Tensor(np.ascontiguousarray(a).astype(dtype))
+                 for a in (x, w, b))
+
+
 # MindSpore's C++ log (glog): errors only.
 ENVIRONMENT = {"GLOG_v": "3"}
 
@@ -246,7 +343,7 @@ FRAMEWORKS = (Framework(
     name="MindSpore", package="mindspore", distributions=("mindspore",),
     backends=(Backend("mindspore", "mindspore", ENVIRONMENT, packages=("mindspore",),
                       requirements="mindspore.txt"),),
-    entry_points=((Module, "mindspore"),),
+    entry_points=((Module, "mindspore"), (Functional3d, "mindspore")),
     native_keys=("pad_mode", "padding", "output_padding"),
     porting=Porting("MindSpore", "mindspore.module", (
         Nominal("mindspore-same-k3-s2-n5", "pad_mode='same', k=3, s=2, n=5", "mindspore.module",
