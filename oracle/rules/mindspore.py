@@ -2,7 +2,8 @@
 ``'pad'`` with ``padding`` per side, ``output_padding`` for 2-D and 3-D).
 
 Sources (mindspore 2.10.0; the docstrings read from the installed package and published at
-https://www.mindspore.cn/docs/en/r2.10/api_python/nn/mindspore.nn.Conv2dTranspose.html and the
+https://www.mindspore.cn/docs/en/r2.10.0/api_python/nn/mindspore.nn.Conv2dTranspose.html (the
+``r2.N.0`` path of the releases, as for r2.4.0 and r2.11.0) and the
 Conv1dTranspose / Conv3dTranspose pages beside it; every rule confirmed by a probe on 2.10.0):
 
 - ``mindspore/nn/layer/conv.py``, ``Conv2dTranspose`` docstring: pad_mode 'pad':
