@@ -1,5 +1,6 @@
-"""MindSpore: ``mindspore.nn.Conv{1,2,3}dTranspose`` (``pad_mode`` ``'same'``, ``'valid'`` or
-``'pad'`` with ``padding`` per side, ``output_padding`` for 2-D and 3-D).
+"""MindSpore: ``mindspore.nn.Conv{1,2,3}dTranspose`` and ``mindspore.ops.conv3d_transpose``
+(the primitive Conv3DTranspose both 3-D entry points run; ``pad_mode`` ``'same'``, ``'valid'``
+or ``'pad'`` with ``padding`` per side, ``output_padding`` for 2-D and 3-D).
 
 Sources (mindspore 2.10.0; the docstrings read from the installed package and published at
 https://www.mindspore.cn/docs/en/r2.10.0/api_python/nn/mindspore.nn.Conv2dTranspose.html (the
