@@ -1,8 +1,9 @@
 """MindSpore: ``mindspore.nn.Conv{1,2,3}dTranspose`` (one module entry point, 1-D/2-D/3-D,
 ``pad_mode`` 'same', 'valid' or 'pad' with per-side padding, dilation, group, has_bias) and
 ``mindspore.ops.conv3d_transpose`` (3-D, group 1; ``ops.conv_transpose2d`` has no CPU kernel:
-"The kernel ConvTranspose2D unregistered", probed on 2.10.0), run in PyNative mode on the CPU, in an environment of its own (``adapters/environments/
-mindspore.txt``: MindSpore 2.10.0 needs NumPy 1.x, the main pins have 2.4.6).
+"The kernel ConvTranspose2D unregistered", probed on 2.10.0), run in PyNative mode on the CPU,
+in an environment of its own (``adapters/environments/mindspore.txt``: MindSpore 2.10.0 needs
+NumPy 1.x, the main pins have 2.4.6).
 
 Layouts (mindspore 2.10.0, ``mindspore/nn/layer/conv.py``, confirmed by probes): input
 ``(N, C_in, *spatial)``; the weight parameter ``(C_in, C_out/group, *k)``, not flipped, for 1-D
