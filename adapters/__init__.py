@@ -35,6 +35,7 @@ MODULES = (
     "tconv.adapters.pytensor",
     "tconv.adapters.theano",
     "tconv.adapters.paddle",
+    "tconv.adapters.mindspore",
     "tconv.adapters.flax",
     "tconv.adapters.haiku",
     "tconv.adapters.tinygrad",

@@ -76,6 +76,11 @@ SAMPLES = (
      "shape"),
     ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
     ("mlx.module", "edge/op1-s2-p1-3d/bfloat16", "gradients", "bound units"),
+    ("mindspore.module", "edge/nonsquare-2d-op/float32", "forward", "mismatch"),
+    ("mindspore.module", "edge/groups2-in2-out3-3d/float16", "gradients", "bound units"),
+    ("mindspore.module", "edge/valid-k1-s2/float32", "gradients", "error"),
+    ("mindspore.ops.conv3d_transpose", "edge/nonsquare-3d-op/float16", "gradients",
+     "bound units"),
     ("tinygrad.conv_transpose2d", "edge/groups2-in2-out3-3d/float16", "gradients",
      "bound units"),
 )
