@@ -43,6 +43,7 @@ MODULES = (
     "tconv.adapters.keras_onnx",
     "tconv.adapters.tflite",
     "tconv.adapters.openvino_convert",
+    "tconv.adapters.onnx2tf_convert",
     "tconv.adapters.faults",
 )
 
