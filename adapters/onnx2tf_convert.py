@@ -22,7 +22,7 @@ onnx2tf 1.29.24, 2026-12-02: the 2-D model's input is ``(N, H, W, C)`` and its o
 input to channels-last and the output back; nothing else.
 
 One conversion serves both entry points: ``onnx2tf.convert`` writes the SavedModel and the
-.tflite files in one call (seconds per model), so a worker keeps the last few conversions'
+.tflite files in one call (about 2 s per model, measured), so a worker keeps its conversions'
 files by the model's bytes and the second entry point of a case reuses them (the same call
 with the same model, not a result).
 
@@ -57,8 +57,10 @@ DTYPES = ("float32",)
 MODEL = "model.onnx"
 # The SavedModel's files in onnx2tf's output folder (the .tflite files lie beside them).
 SAVED_MODEL = ("saved_model.pb", "variables")
-# Conversions kept per worker (the two entry points of one case run one after the other).
-KEPT = 4
+# Conversions kept per worker, in bytes of their files: a run checks one entry point's cases
+# before the next one's, so the second entry point finds a case's files only if the whole
+# profile's are kept (the quick profile's take a few MiB).
+KEPT_BYTES = 256 * 2**20
 _CONVERSIONS: OrderedDict[str, dict[str, bytes]] = OrderedDict()
 
 
@@ -82,7 +84,8 @@ def _saved_model_tar(folder: Path) -> bytes:
 
 def convert(model: bytes) -> dict[str, bytes]:
     """``onnx2tf.convert`` of a serialized ONNX model: its SavedModel (one tar) and its float32
-    .tflite, as written into the output folder; the last ``KEPT`` conversions are kept."""
+    .tflite, as written into the output folder; the latest ones are kept, ``KEPT_BYTES`` in
+    all."""
     key = hashlib.sha256(model).hexdigest()
     if key in _CONVERSIONS:
         _CONVERSIONS.move_to_end(key)
@@ -97,7 +100,7 @@ def convert(model: bytes) -> dict[str, bytes]:
         files = {"saved_model": _saved_model_tar(out),
                  "tflite": (out / f"{source.stem}_float32.tflite").read_bytes()}
     _CONVERSIONS[key] = files
-    while len(_CONVERSIONS) > KEPT:
+    while sum(len(f) for kept in _CONVERSIONS.values() for f in kept.values()) > KEPT_BYTES:
         _CONVERSIONS.popitem(last=False)
     return files
 

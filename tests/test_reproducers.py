@@ -75,6 +75,8 @@ SAMPLES = (
     ("paddle.functional", "grid/2d-same-n4x2-k5-s4-d2-op1-gmulti-bias-b2/float32", "forward",
      "shape"),
     ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
+    ("onnx.onnx2tf.saved_model", "edge/depthwise-2d/float32", "forward", "bound units"),
+    ("onnx.onnx2tf.tflite", "edge/op1-selects-cropped/float32", "forward", "bound units"),
     ("mlx.module", "edge/op1-s2-p1-3d/bfloat16", "gradients", "bound units"),
     ("tinygrad.conv_transpose2d", "edge/groups2-in2-out3-3d/float16", "gradients",
      "bound units"),

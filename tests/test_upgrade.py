@@ -41,7 +41,8 @@ def test_affected_backends_follow_the_package() -> None:
     assert upgrade.affected("opencv-python-headless") == ["caffe-opencv"]
     for package, backend in (("equinox", "equinox"), ("paddle", "paddle"), ("flax", "flax"),
                              ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
-                             ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx")):
+                             ("theano", "theano"), ("tinygrad", "tinygrad"), ("mlx", "mlx"),
+                             ("onnx2tf", "onnx2tf")):
         assert upgrade.affected(package) == [backend]
 
 
