@@ -136,13 +136,17 @@ class Converted(conversion.Converter):
     def script(self, plan):
         dims = plan.native["dims"]
         return "\n".join([
+            "import tempfile",
+            "",
             "import onnx",
             "import onnx2tf",
             *onnx_adapter.model_script(plan, initializers=True),
-            f"onnx.save(model, {MODEL!r})",
-            "# the converted files, kept in out/ for the target's own tools",
-            f"onnx2tf.convert(input_onnx_file_path={MODEL!r}, output_folder_path='out', "
-            "verbosity='error')",
+            "# the model and the converted files, kept for the target's own tools",
+            "folder = tempfile.mkdtemp(prefix='tconv-onnx2tf-')",
+            "print('onnx2tf files in', folder)",
+            f"onnx.save(model, f'{{folder}}/{MODEL}')",
+            f"onnx2tf.convert(input_onnx_file_path=f'{{folder}}/{MODEL}', "
+            "output_folder_path=f'{folder}/out', verbosity='error')",
             f"x_native = np.ascontiguousarray(np.transpose(x, {channels_last(dims)}))"
             ".astype(dtype)  # onnx2tf's model is channels-last",
             *self._run_script(),
@@ -184,7 +188,7 @@ class SavedModel(Converted):
         return [
             "import tensorflow as tf",
             "",
-            "signature = tf.saved_model.load('out').signatures['serving_default']",
+            "signature = tf.saved_model.load(f'{folder}/out').signatures['serving_default']",
             "[name] = signature.structured_input_signature[1]",
             "[yt] = signature(**{name: tf.constant(x_native)}).values()",
             "yt = yt.numpy()"]
@@ -219,7 +223,8 @@ class Tflite(Converted):
         return [
             "from ai_edge_litert.interpreter import Interpreter",
             "",
-            f"interpreter = Interpreter(model_path='out/{Path(MODEL).stem}_float32.tflite')",
+            "interpreter = Interpreter(model_path=f'{folder}/out/"
+            f"{Path(MODEL).stem}_float32.tflite')",
             "interpreter.allocate_tensors()",
             "interpreter.set_tensor(interpreter.get_input_details()[0]['index'], x_native)",
             "interpreter.invoke()",
