@@ -54,6 +54,7 @@ from tconv.adapters.declarations import Backend, Framework
 
 # onnx2tf's float32 model: its SavedModel and its ``_float32.tflite``.
 DTYPES = ("float32",)
+BACKEND = "onnx2tf"
 MODEL = "model.onnx"
 # The SavedModel's files in onnx2tf's output folder (the .tflite files lie beside them).
 SAVED_MODEL = ("saved_model.pb", "variables")
@@ -109,6 +110,20 @@ class Converted(conversion.Converter):
     """ONNX -> ``onnx2tf.convert``; ``target`` names the file of its output that is run."""
 
     target: str = ""
+
+    def version(self) -> str:
+        """The parts' versions in the backend's environment: read here in a worker, through
+        ``environments.version`` in the controller (the registry's checks), whose environment
+        has none of them."""
+        from importlib import metadata
+
+        from tconv.adapters import environments
+
+        try:
+            return super().version()
+        except metadata.PackageNotFoundError:
+            return ", ".join(f"{name} {environments.version(BACKEND, name)}"
+                             for name in self.parts)
 
     def export(self, native, x, w, b, dtype):
         model = onnx_adapter._model(native, dtype, x.shape, w.shape, b is not None,
@@ -253,8 +268,8 @@ ENTRY_POINTS = tuple(_path(base, source, name) for source, name in SOURCES
 FRAMEWORKS = (Framework(
     name="ONNX -> TensorFlow SavedModel and TFLite (onnx2tf) -> TensorFlow, LiteRT",
     package="onnx2tf", distributions=("onnx2tf",),
-    backends=(Backend("onnx2tf", "onnx2tf", {**tf_adapter.ENVIRONMENT},
+    backends=(Backend(BACKEND, "onnx2tf", {**tf_adapter.ENVIRONMENT},
                       packages=("onnx2tf",), requirements="onnx2tf.txt"),),
-    entry_points=tuple((cls, "onnx2tf") for cls in ENTRY_POINTS),
+    entry_points=tuple((cls, BACKEND) for cls in ENTRY_POINTS),
     native_keys=("auto_pad", "pads", "output_padding", "output_shape"),
 ),)
