@@ -51,6 +51,7 @@ SAMPLES = (
      "forward", "raised"),
     ("mlx.functional", "edge/nonsquare-2d-op/float32", "gradients", "shape"),
     ("tinygrad.conv_transpose2d", "invalid/empty-output/float32", "forward", "raised"),
+    ("onnx.onnx2tf.tflite", "edge/input1-k1-3d-channels/float32", "forward", "bound units"),
     # A case PyTorch's rules forbid (output_padding >= stride and dilation), refused.
     ("torch.functional", "invalid/op2-ge-s2-and-d1/float32", "forward",
      "refused as documented"),
@@ -76,7 +77,6 @@ SAMPLES = (
      "shape"),
     ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
     ("onnx.onnx2tf.saved_model", "edge/depthwise-2d/float32", "forward", "bound units"),
-    ("onnx.onnx2tf.tflite", "edge/op1-selects-cropped/float32", "forward", "bound units"),
     ("mlx.module", "edge/op1-s2-p1-3d/bfloat16", "gradients", "bound units"),
     ("tinygrad.conv_transpose2d", "edge/groups2-in2-out3-3d/float16", "gradients",
      "bound units"),
