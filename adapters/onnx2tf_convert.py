@@ -22,9 +22,10 @@ onnx2tf 1.29.24, 2026-12-02: the 2-D model's input is ``(N, H, W, C)`` and its o
 input to channels-last and the output back; nothing else.
 
 One conversion serves both entry points: ``onnx2tf.convert`` writes the SavedModel and the
-.tflite files in one call (about 2 s per model, measured), so a worker keeps its conversions'
-files by the model's bytes and the second entry point of a case reuses them (the same call
-with the same model, not a result).
+.tflite files in one call (2 to 7 s per model on a shared 2-core machine, 2026-12-02), so a
+worker keeps its conversions' files by the model's bytes and the second entry point of a case
+reuses them (the same call with the same model, not a result). A worker that crashed (see the
+registry) starts with none.
 
 Sources (onnx2tf 1.29.24, installed): ``onnx2tf.convert(input_onnx_file_path, ...,
 output_folder_path='saved_model', ..., verbosity)`` (``onnx2tf/onnx2tf.py``);
