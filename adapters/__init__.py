@@ -47,6 +47,7 @@ MODULES = (
     "tconv.adapters.tract_onnx",
     "tconv.adapters.tinygrad_onnx",
     "tconv.adapters.tvm_onnx",
+    "tconv.adapters.onnx2tf_convert",
     "tconv.adapters.faults",
 )
 

@@ -51,6 +51,7 @@ SAMPLES = (
      "forward", "raised"),
     ("mlx.functional", "edge/nonsquare-2d-op/float32", "gradients", "shape"),
     ("tinygrad.conv_transpose2d", "invalid/empty-output/float32", "forward", "raised"),
+    ("onnx.onnx2tf.tflite", "edge/input1-k1-3d-channels/float32", "forward", "bound units"),
     # A case PyTorch's rules forbid (output_padding >= stride and dilation), refused.
     ("torch.functional", "invalid/op2-ge-s2-and-d1/float32", "forward",
      "refused as documented"),
@@ -75,6 +76,7 @@ SAMPLES = (
     ("paddle.functional", "grid/2d-same-n4x2-k5-s4-d2-op1-gmulti-bias-b2/float32", "forward",
      "shape"),
     ("paddle.layer", "edge/groups2-in2-out3-3d/float64", "gradients", "bound units"),
+    ("onnx.onnx2tf.saved_model", "edge/depthwise-2d/float32", "forward", "bound units"),
     ("mlx.module", "edge/op1-s2-p1-3d/bfloat16", "gradients", "bound units"),
     ("mindspore.module", "edge/nonsquare-2d-op/float32", "forward", "mismatch"),
     ("mindspore.module", "edge/groups2-in2-out3-3d/float16", "gradients", "bound units"),

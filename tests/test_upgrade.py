@@ -50,7 +50,8 @@ def test_affected_backends_follow_the_package() -> None:
                              ("paddlepaddle", "paddle"), ("flax", "flax"),
                              ("dm-haiku", "haiku"), ("pytensor", "pytensor"),
                              ("theano", "theano"), ("mlx", "mlx"), ("tract", "tract"),
-                             ("apache-tvm", "tvm"), ("mindspore", "mindspore")):
+                             ("apache-tvm", "tvm"), ("mindspore", "mindspore"),
+                             ("onnx2tf", "onnx2tf")):
         assert upgrade.affected(package) == [backend]
     # tinygrad's own call and its ONNX frontend
     assert upgrade.affected("tinygrad") == ["tinygrad", "tinygrad-onnx"]
