@@ -15,7 +15,10 @@ class Backend:
     version changes what it computes (the upgrade comparison runs it for each) and, for a
     framework that cannot share the main environment's pins, ``requirements``: the name of its
     own requirements file in ``adapters/environments/`` (its workers then run from an
-    environment built from it: ``adapters.environments``)."""
+    environment built from it: ``adapters.environments``). ``quick_families``: for a backend
+    whose every check costs seconds (a model conversion each), the case families the quick
+    profile (``make test``) runs on it; empty: all of them. The other profiles run every
+    case."""
 
     name: str
     module: str
@@ -23,6 +26,7 @@ class Backend:
     caches: dict[str, str] = field(default_factory=dict)
     packages: tuple[str, ...] = ()
     requirements: str = ""
+    quick_families: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -270,7 +270,11 @@ FRAMEWORKS = (Framework(
     name="ONNX -> TensorFlow SavedModel and TFLite (onnx2tf) -> TensorFlow, LiteRT",
     package="onnx2tf", distributions=("onnx2tf",),
     backends=(Backend(BACKEND, "onnx2tf", {**tf_adapter.ENVIRONMENT},
-                      packages=("onnx2tf",), requirements="onnx2tf.txt"),),
+                      packages=("onnx2tf",), requirements="onnx2tf.txt",
+                      # 2-7 s a conversion, and a restart of TensorFlow (~25 s) after each
+                      # check that kills it: the quick profile (make test) takes a few cases,
+                      # make report's default profile every one
+                      quick_families=("literature", "grid")),),
     entry_points=tuple((cls, BACKEND) for cls in ENTRY_POINTS),
     native_keys=("auto_pad", "pads", "output_padding", "output_shape"),
 ),)

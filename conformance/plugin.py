@@ -110,8 +110,12 @@ def _params(config: pytest.Config, kind: str) -> list:
     for name in entry_points(config):
         if kind == pipeline.GRADIENTS and not adapters.load(name).conventions.gradients:
             continue
+        few = (adapters.BACKENDS[adapters.backend(name)].quick_families
+               if chosen.profile == "quick" and not config.getoption("cases") else ())
         for case in cases(config):
             if chosen.dtypes and case.dtype not in chosen.dtypes:
+                continue
+            if few and case.family not in few:
                 continue
             marks = [getattr(pytest.mark, marker("backend", adapters.backend(name))),
                      getattr(pytest.mark, marker("family", case.family)),

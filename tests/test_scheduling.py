@@ -66,3 +66,26 @@ def test_each_framework_starts_once_across_xdist_workers(tmp_path) -> None:
     for backend in ("faults", "onnx-reference"):
         log = (out / "logs" / f"{backend}.log").read_text()
         assert log.count(MARKER) == 1, (backend, log[-2000:])
+
+
+def _collected(*options: str) -> list[str]:
+    run = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "tconv.conformance.suite",
+                          "--import-mode=importlib", "--collect-only", "-q", "-p", "no:xdist",
+                          *options], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return [line.split("[", 1)[1].rstrip("]") for line in run.stdout.splitlines()
+            if "test_forward[" in line]
+
+
+def test_a_slow_backend_runs_its_quick_families_in_the_quick_profile_only() -> None:
+    """A backend whose checks cost a conversion each (``Backend.quick_families``) runs only
+    those families in the quick profile, every case in the default one; the others run all."""
+    slow = next(b for b in adapters.BACKENDS.values() if b.quick_families)
+    entry = next(n for n in adapters.REGISTRY if adapters.backend(n) == slow.name)
+    quick = _collected("--profile", "quick", "--adapters", f"{entry},onnx.reference")
+    default = _collected("--profile", "default", "--adapters", entry)
+    families = {i.split("::")[1].split("/")[0] for i in quick if i.startswith(f"{entry}::")}
+    assert families and families <= set(slow.quick_families)
+    reference = {i.split("::")[1].split("/")[0] for i in quick if i.startswith("onnx.reference::")}
+    assert reference > families                      # the other backends keep every family
+    assert len(default) > len([i for i in quick if i.startswith(f"{entry}::")])
