@@ -96,3 +96,38 @@ def test_operands_beyond_the_work_arrays() -> None:
         u = rng.standard_normal(grad.shape)
         along = float(np.vdot(make(u), dy))
         assert abs(float(np.vdot(grad, u)) - along) <= 1e-12 * (abs(along) + grad.size)
+
+
+def test_threads_compute_the_same() -> None:
+    """The oracle from fresh threads at once (each thread keeps its own work arrays, so a first
+    call in a thread finds none), for layers of different sizes: every result is the
+    definition's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(2)
+    layers = [(rng.standard_normal((2, c, 5 + c, 4)), rng.standard_normal((c, 3, 3, 2)), s)
+              for c, s in ((2, 1), (3, 2), (4, 3), (2, 2), (5, 1), (3, 3))]
+
+    def run(layer):
+        x, w, s = layer
+        y = conv_transpose(x, w, stride=s, padding=1)
+        return y, conv_transpose_grad(x, w, np.ones_like(y), stride=s, padding=1)
+
+    with ThreadPoolExecutor(max_workers=len(layers)) as pool:
+        results = list(pool.map(run, layers))
+    for (x, w, s), (y, grads) in zip(layers, results):
+        args = ((s, s), (1, 1), ((1, 1), (1, 1)), (0, 0), 1)
+        check(f.zero_insertion(x, w, None, *args), y)
+        # d/dw of sum(y) is the sum of x over the positions each tap reads
+        check(f.weight_gradient(x, np.ones_like(y), w.shape[2:], (s, s), (1, 1),
+                                ((1, 1), (1, 1)), 1), grads.w)
+
+
+def test_depthwise_rows_larger_than_a_block() -> None:
+    """A depthwise layer whose full result per (n, c) row (402 x 402) exceeds the block the
+    depthwise route keeps in cache, so that each block holds one row."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((1, 2, 400, 400))
+    w = rng.standard_normal((2, 1, 3, 3))
+    y = conv_transpose(x, w, groups=2)
+    check(f.zero_insertion(x, w, None, (1, 1), (1, 1), ((0, 0), (0, 0)), (0, 0), 2), y)
