@@ -210,3 +210,25 @@ def test_bound_values_do_not_depend_on_the_memory_layout(per_position: bool) -> 
     for name, magnitude in layouts.items():
         got = _bound(magnitude, n, b, "float32", None, "tf32")
         np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, err_msg=name)
+
+
+def test_bounds_of_a_layer_larger_than_a_block() -> None:
+    """The bound's arithmetic runs in blocks of rows; on a layer of many blocks (332,928
+    outputs, 36,864 dx elements) with a bias, every element still gets the formula's value."""
+    from tconv.oracle import conv_transpose_grad, gradient_bounds
+
+    rng = np.random.default_rng(17)
+    x, w = rng.standard_normal((4, 4, 48, 48)), rng.standard_normal((4, 32, 8, 8))
+    b = rng.standard_normal(32)
+    m = conv_transpose(np.abs(x), np.abs(w), padding=2)
+    n = conv_transpose(np.ones_like(x), np.ones_like(w), padding=2)
+    bound = error_bound(x, w, b, dtype="float32", input_rounding="tf32", padding=2)
+    expected = reference_bound(m, n, np.abs(b).reshape(-1, 1, 1), "float32", None, "tf32")
+    np.testing.assert_allclose(bound, expected, rtol=1e-12, atol=0)
+    dy = rng.standard_normal(m.shape)
+    magnitudes = conv_transpose_grad(np.abs(x), np.abs(w), np.abs(dy), padding=2)
+    counts = (32 * 64, 4 * 48 * 48, 4 * 51 * 51)
+    bounds = gradient_bounds(x, w, dy, dtype="float16", padding=2)
+    for got, mag, count in zip(bounds, magnitudes, counts):
+        np.testing.assert_allclose(got, reference_bound(mag, float(count), 0.0, "float16",
+                                                        None, None), rtol=1e-12, atol=0)
