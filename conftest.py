@@ -8,25 +8,42 @@ the same from this checkout and from an installed tconv.
 ``--hypothesis-profile=deep`` or ``TCONV_HYPOTHESIS_PROFILE=deep``.
 """
 
+import importlib
+import importlib.abc
 import importlib.util
 import os
 import sys
-from pathlib import Path
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``tconv.oracle.X`` as the module ``oracle.X`` of mutmut's copy (mutants/oracle/).
+
+    mutmut names a mutant ``oracle.taps.x_scatter__mutmut_3`` after its file and activates it
+    only in a module of that ``__name__``; the installed name ``tconv.oracle`` points at the
+    checkout's own, unmutated oracle/. So the copy is imported as ``oracle`` and each
+    ``tconv.oracle`` name is made the same module object."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "tconv.oracle" or name.startswith("tconv.oracle."):
+            return importlib.util.spec_from_loader(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(spec.name.removeprefix("tconv."))
+
+    def exec_module(self, module) -> None:
+        pass  # already executed under its own name
 
 
 def _mutated_oracle() -> None:
-    """Under ``make mutation``, mutmut runs the tests in its copy of the checkout (mutants/),
-    where only oracle/ is mutated; the installed name ``tconv.oracle`` points at the
-    checkout's own oracle/, so it is pointed at the copy here, before anything imports it."""
-    here = Path(__file__).resolve().parent / "oracle"
+    """Under ``make mutation`` (mutmut runs the tests in its copy of the checkout, mutants/,
+    with ``MUTANT_UNDER_TEST`` set), ``tconv.oracle`` is the copy's mutated oracle/. This must
+    run before anything imports ``tconv.oracle``: mutmut's pytest arguments therefore leave out
+    the ``tconv`` plugin (pyproject's [tool.mutmut]), which imports it at start-up."""
     if "MUTANT_UNDER_TEST" not in os.environ or "tconv.oracle" in sys.modules:
         return
-    spec = importlib.util.spec_from_file_location("tconv.oracle", here / "__init__.py",
-                                                  submodule_search_locations=[str(here)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tconv.oracle"] = module
-    importlib.import_module("tconv").oracle = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.meta_path.insert(0, _Alias())
 
 
 _mutated_oracle()

@@ -281,15 +281,8 @@ def gathered(
     batch, channels = src.shape[:2]
     per_group = channels // groups
     taps, positions = math.prod(kernel), math.prod(count)
-    if (per_group == 1 or taps == 1) and (batch == 1 or positions == 1 or channels == 1):
-        # Here the reordered stack is a strided view, not a copy; BLAS sees those strides
-        # (and may sum in another order), so keep exactly that layout.
-        cols = np.stack([src[(..., *tap_slices(tap, stride, dilation, count))]
-                         for tap in np.ndindex(*kernel)])
-        cols = cols.reshape(taps, batch, groups, per_group, positions).transpose(2, 3, 0, 1, 4)
-        return cols.reshape(groups, per_group * taps, batch * positions)
-    # Otherwise the columns are a C-ordered array: write each tap's slice once, straight
-    # into its place (stacking the slices and then reordering them copied everything twice).
+    # The columns are a C-ordered array: each tap's slice is written once, straight into its
+    # place (stacking the slices and then reordering them copied everything twice).
     cols = _work_array((groups, per_group, taps, batch, *count), "columns")
     for t, tap in enumerate(np.ndindex(*kernel)):
         part = src[(..., *tap_slices(tap, stride, dilation, count))]

@@ -137,3 +137,23 @@ def forward_conv(x, w, stride, dilation, pads, groups):
                     y[(slice(None), o, *i)] += xp[(slice(None), group * per_group + m, *q)] * w[
                         (o, m, *j)]
     return y
+
+
+def weight_gradient(x, dy, kernel, stride, dilation, pads, groups):
+    """``dw[c, m, j] = sum over n, i of x[n, c, i] * dy[n, o, i*s + j*d - begin]`` (zero where
+    that position lies outside ``dy``), for output channel ``o`` of ``c``'s group: the
+    gradient of ``y = direct(x, w, ...)`` with respect to ``w``, by loops."""
+    batch, c_in, *space = x.shape
+    per_group = dy.shape[1] // groups
+    dw = np.zeros((c_in, per_group, *kernel))
+    for c in range(c_in):
+        group = c // (c_in // groups)
+        for m in range(per_group):
+            for j in itertools.product(*map(range, kernel)):
+                for i in itertools.product(*map(range, space)):
+                    pos = tuple(ii * s + jj * d - b
+                                for ii, jj, s, d, (b, _) in zip(i, j, stride, dilation, pads))
+                    if all(0 <= p < size for p, size in zip(pos, dy.shape[2:])):
+                        dw[(c, m, *j)] += np.vdot(x[(slice(None), c, *i)],
+                                                  dy[(slice(None), group * per_group + m, *pos)])
+    return dw

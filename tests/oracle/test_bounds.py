@@ -114,3 +114,121 @@ def test_float32_gradients_stay_within_their_bounds(config: Config) -> None:
         error = np.abs(got.astype(np.float64) - want)
         assert np.all(error <= bound), f"{name}: {(error / bound).max()} bound units"
     assert bounds.w.shape == w.shape and np.all(bounds.w > 0)
+
+
+# Unit roundoff and half the smallest subnormal per format (IEEE 754 binary64/32/16; bfloat16
+# has float32's exponent and 8 significand bits; TF32 float32's exponent and 11 bits).
+UNITS = {"float64": (2.0**-53, 2.0**-1075), "float32": (2.0**-24, 2.0**-150),
+         "float16": (2.0**-11, 2.0**-25), "bfloat16": (2.0**-8, 2.0**-134),
+         "tf32": (2.0**-11, 2.0**-150)}
+
+
+def reference_bound(m, n, b, dtype, accumulation, input_rounding):
+    """``semantics.md`` §4 element by element: gamma(n+1) * (|b| + (1+v)^2 sum|x w|) for the
+    sum, (2v + v^2) sum|x w| for the inputs' rounding, (n+1) half-subnormals for underflow, and
+    the final rounding u_out * (|b| + sum|x w| + error) plus one half-subnormal."""
+    u_out, tiny_out = UNITS[dtype]
+    u_acc, tiny_acc = UNITS[accumulation or dtype]
+    v = UNITS[input_rounding][0] if input_rounding else 0.0
+    nu = (n + 1) * u_acc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gam = np.where(nu < 1, nu / (1 - nu), np.inf)
+        error = (2 * v + v * v) * m + (gam * (b + (1 + v) ** 2 * m) + (n + 1) * tiny_acc)
+        return error + u_out * (b + m + error) + tiny_out
+
+
+FORMAT_CHOICES = st.sampled_from([("float32", None, None), ("float32", None, "tf32"),
+                                  ("float16", "float32", None), ("bfloat16", None, "tf32"),
+                                  ("float64", None, None), ("float32", "float16", "tf32")])
+
+
+@settings(max_examples=examples(100))
+@given(config=configs(), formats=FORMAT_CHOICES, zeros=st.booleans())
+def test_bound_values_against_the_formula(config: Config, formats, zeros: bool) -> None:
+    """error_bound element by element against the formula, with sum |x w| and the number of
+    products counted by the direct loop; zeros in x leave elements whose bound is only the
+    underflow terms."""
+    x, w, b = config.arrays()
+    if zeros:
+        x[..., : x.shape[-1] // 2 + 1] = 0.0
+    args = config.formulation_args()
+    m = f.direct(np.abs(x), np.abs(w), None, *args)
+    n = f.direct(np.ones_like(x), np.ones_like(w), None, *args)
+    bb = 0.0 if b is None else np.abs(b).reshape(-1, *[1] * len(config.kernel))
+    dtype, accumulation, input_rounding = formats
+    bound = error_bound(x, w, b, dtype=dtype, accumulation=accumulation,
+                        input_rounding=input_rounding, **config.kwargs())
+    assert bound.shape == m.shape
+    np.testing.assert_allclose(bound, reference_bound(m, n, bb, *formats), rtol=1e-12, atol=0)
+
+
+@settings(max_examples=examples(60))
+@given(config=configs(min_output=1), formats=FORMAT_CHOICES)
+def test_gradient_bound_values_against_the_formula(config: Config, formats) -> None:
+    """gradient_bounds against the same formula, with the gradients of |x|, |w|, |dy| from
+    the forward convolution's matrix and loops, and the documented counts."""
+    from tconv.oracle import gradient_bounds
+
+    x, w, _ = config.arrays()
+    dy = np.random.default_rng(config.seed + 5).standard_normal(
+        (config.batch, config.groups * config.out_per_group, *config.output_size))
+    dy[:, :, :1] = 0.0
+    args = dict(stride=config.stride, dilation=config.dilation, pads=config.pads,
+                groups=config.groups)
+    c = f.forward_matrix(np.abs(w), x.shape[2:], config.output_size,
+                         output_padding=config.output_padding, **args)
+    mx = (c @ np.abs(dy).reshape(config.batch, -1).T).T.reshape(x.shape)
+    mw = f.weight_gradient(np.abs(x), np.abs(dy), config.kernel, **args)
+    mb = np.abs(dy).sum(axis=(0, *range(2, dy.ndim)))
+    taps, inputs = np.prod(config.kernel), np.prod(config.input_size)
+    counts = (config.out_per_group * taps, config.batch * inputs,
+              config.batch * np.prod(config.output_size))
+    bounds = gradient_bounds(x, w, dy, dtype=formats[0], accumulation=formats[1],
+                             input_rounding=formats[2], **config.kwargs())
+    for name, got, m, n in zip(("dx", "dw", "dbias"), bounds, (mx, mw, mb), counts):
+        assert got.shape == m.shape, name
+        np.testing.assert_allclose(got, reference_bound(m, float(n), 0.0, *formats),
+                                   rtol=1e-12, atol=0, err_msg=name)
+
+
+@pytest.mark.parametrize("per_position", [False, True])
+def test_bound_values_do_not_depend_on_the_memory_layout(per_position: bool) -> None:
+    """The bound's arithmetic reads its magnitudes in whatever layout they come (the scatter's
+    channel-major output, the gradients' transposed views, or any strided array): every layout
+    gives the formula's values, element for element."""
+    from tconv.oracle.bounds import _bound
+
+    rng = np.random.default_rng(3)
+    base = np.abs(rng.standard_normal((6, 5, 4, 7)))
+    n = rng.integers(0, 9, (4, 7)).astype(float) if per_position else 5.0
+    b = np.abs(rng.standard_normal((5, 1, 1))) if per_position else 0.0
+    expected = reference_bound(base, n, b, "float32", None, "tf32")
+    layouts = {"C": base.copy(), "F": np.asfortranarray(base),
+               "channel-major": base.swapaxes(0, 1).copy().swapaxes(0, 1),
+               "reversed": base.transpose(3, 2, 1, 0).copy().transpose(3, 2, 1, 0),
+               "strided": np.repeat(base, 2, axis=2)[:, :, ::2]}
+    for name, magnitude in layouts.items():
+        got = _bound(magnitude, n, b, "float32", None, "tf32")
+        np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, err_msg=name)
+
+
+def test_bounds_of_a_layer_larger_than_a_block() -> None:
+    """The bound's arithmetic runs in blocks of rows; on a layer of many blocks (332,928
+    outputs, 36,864 dx elements) with a bias, every element still gets the formula's value."""
+    from tconv.oracle import conv_transpose_grad, gradient_bounds
+
+    rng = np.random.default_rng(17)
+    x, w = rng.standard_normal((4, 4, 48, 48)), rng.standard_normal((4, 32, 8, 8))
+    b = rng.standard_normal(32)
+    m = conv_transpose(np.abs(x), np.abs(w), padding=2)
+    n = conv_transpose(np.ones_like(x), np.ones_like(w), padding=2)
+    bound = error_bound(x, w, b, dtype="float32", input_rounding="tf32", padding=2)
+    expected = reference_bound(m, n, np.abs(b).reshape(-1, 1, 1), "float32", None, "tf32")
+    np.testing.assert_allclose(bound, expected, rtol=1e-12, atol=0)
+    dy = rng.standard_normal(m.shape)
+    magnitudes = conv_transpose_grad(np.abs(x), np.abs(w), np.abs(dy), padding=2)
+    counts = (32 * 64, 4 * 48 * 48, 4 * 51 * 51)
+    bounds = gradient_bounds(x, w, dy, dtype="float16", padding=2)
+    for got, mag, count in zip(bounds, magnitudes, counts):
+        np.testing.assert_allclose(got, reference_bound(mag, float(count), 0.0, "float16",
+                                                        None, None), rtol=1e-12, atol=0)
