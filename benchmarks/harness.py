@@ -221,8 +221,12 @@ def main(argv: list[str] | None = None) -> int:
               f"started in all (target <= 12 GiB = 12,288 MiB)")
         for mib, label in r["at_peak_mib"]:
             print(f"      at that instant {mib:8.0f} MiB Pss  {label}")
-        for mib, label in r["label_peak_mib"]:
+        workers = [(mib, label) for mib, label in r["label_peak_mib"] if "worker" in label]
+        for mib, label in workers:
             print(f"    own peak (Pss, its processes together) {mib:8.0f} MiB  {label}")
+        others = max((mib for mib, label in r["label_peak_mib"] if "worker" not in label),
+                     default=0)
+        print(f"    any other process (pytest, the controller, compilers) at most {others:.0f} MiB")
         for mib, label in r["rss_mib"][:8]:
             print(f"    largest process (VmHWM) {mib:8.0f} MiB  {label}")
     print(f"case generation and planning (in-process, once): {plan:.1f} s; "
