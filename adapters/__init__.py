@@ -43,6 +43,7 @@ MODULES = (
     "tconv.adapters.keras_onnx",
     "tconv.adapters.tflite",
     "tconv.adapters.openvino_convert",
+    "tconv.adapters.torch_executorch",
     "tconv.adapters.faults",
 )
 

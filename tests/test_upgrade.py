@@ -29,7 +29,7 @@ def test_affected_backends_follow_the_package() -> None:
                                               "keras-tensorflow-onnx", "tflite"]
     # every backend that runs or exports a torch model
     assert upgrade.affected("torch") == ["torch", "keras-torch", "torch-onnx",
-                                         "keras-torch-onnx", "openvino-convert"]
+                                         "keras-torch-onnx", "openvino-convert", "executorch"]
     # the runtime of every converter path to ONNX
     assert upgrade.affected("onnxruntime") == ["onnxruntime", "torch-onnx", "tf2onnx",
                                                "keras-tensorflow-onnx", "keras-torch-onnx"]
