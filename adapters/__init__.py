@@ -44,6 +44,7 @@ MODULES = (
     "tconv.adapters.tflite",
     "tconv.adapters.openvino_convert",
     "tconv.adapters.torch_executorch",
+    "tconv.adapters.torch_litert",
     "tconv.adapters.faults",
 )
 
