@@ -48,6 +48,8 @@ MODULES = (
     "tconv.adapters.tinygrad_onnx",
     "tconv.adapters.tvm_onnx",
     "tconv.adapters.onnx2tf_convert",
+    "tconv.adapters.torch_executorch",
+    "tconv.adapters.torch_litert",
     "tconv.adapters.faults",
 )
 

@@ -174,3 +174,19 @@ def test_a_worker_runs_in_the_environment_with_this_tconv(built) -> None:
             here.close()
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("name", environments.declared())
+def test_a_declared_file_pins_every_package_exactly(name) -> None:
+    """Each requirements file a backend declares lists ``name==version`` lines only (the
+    build installs them with --no-deps), numpy at the main environment's version (arrays cross
+    between the two), and every distribution its framework reports versions of."""
+    declared = adapters.BACKENDS[name]
+    lines = [line.strip() for line in environments.requirements(declared).read_text()
+             .splitlines() if line.strip() and not line.startswith("#")]
+    pins = dict(line.split("==", 1) for line in lines)
+    assert all("==" in line and not line.startswith("-") for line in lines), lines
+    assert pins["numpy"] == metadata.version("numpy")
+    names = {n.lower().replace("_", "-") for n in pins}
+    for distribution in adapters.framework(name).distributions:
+        assert distribution.lower().replace("_", "-") in names, distribution

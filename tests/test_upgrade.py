@@ -36,12 +36,15 @@ def test_affected_backends_follow_the_package() -> None:
                                               "keras-tensorflow-onnx", "tflite"]
     # every backend that runs or exports a torch model
     assert upgrade.affected("torch") == ["torch", "keras-torch", "torch-onnx",
-                                         "keras-torch-onnx", "openvino-convert"]
+                                         "keras-torch-onnx", "openvino-convert", "executorch",
+                                         "litert-torch"]
     # the runtime of every converter path to ONNX
     assert upgrade.affected("onnxruntime") == ["onnxruntime", "torch-onnx", "tf2onnx",
                                                "keras-tensorflow-onnx", "keras-torch-onnx"]
     assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
-    assert upgrade.affected("ai-edge-litert") == ["tflite"]
+    # LiteRT runs the TFLite files of both converters to TFLite
+    assert upgrade.affected("ai-edge-litert") == ["tflite", "litert-torch"]
+    assert upgrade.affected("executorch") == ["executorch"]
     # OpenVINO's own op and its converter paths
     assert upgrade.affected("openvino") == ["openvino", "openvino-convert"]
     # Caffe's layer runs in OpenCV's DNN module: the OpenCV wheel is what an upgrade moves
