@@ -134,7 +134,10 @@ ENTRY_POINTS = tuple(_path(source, xnnpack) for xnnpack in (False, True)
 FRAMEWORKS = (Framework(
     name="PyTorch -> ExecuTorch (torch.export, executorch.exir) -> executorch.runtime",
     package="executorch", distributions=("executorch", "torch"),
-    backends=(Backend("executorch", "executorch", packages=("torch", "executorch")),),
+    backends=(Backend("executorch", "executorch", packages=("torch", "executorch"),
+                      # torch.export and a lowering for every check (seconds each): the quick
+                      # profile (make test) takes a few cases, make report's every one
+                      quick_families=("literature", "grid")),),
     entry_points=tuple((cls, "executorch") for cls in ENTRY_POINTS),
     native_keys=("padding", "output_padding", "output_size"),
 ),)

@@ -113,7 +113,10 @@ FRAMEWORKS = (Framework(
     package="litert-torch", distributions=("litert-torch", "torch", "ai-edge-litert"),
     backends=(Backend("litert-torch", "litert_torch",
                       packages=("torch", "litert-torch", "ai-edge-litert"),
-                      requirements="litert-torch.txt"),),
+                      requirements="litert-torch.txt",
+                      # a conversion for every check (seconds each): the quick profile
+                      # (make test) takes a few cases, make report's every one
+                      quick_families=("literature", "grid")),),
     entry_points=tuple((cls, "litert-torch") for cls in ENTRY_POINTS),
     native_keys=("padding", "output_padding", "output_size"),
 ),)
