@@ -133,7 +133,7 @@ ENTRY_POINTS = tuple(_path(source, xnnpack) for xnnpack in (False, True)
 
 FRAMEWORKS = (Framework(
     name="PyTorch -> ExecuTorch (torch.export, executorch.exir) -> executorch.runtime",
-    package="executorch", distributions=("executorch", "torch"),
+    package="executorch", distributions=("executorch",),
     backends=(Backend("executorch", "executorch", packages=("torch", "executorch"),
                       # torch.export and a lowering for every check (seconds each): the quick
                       # profile (make test) takes a few cases, make report's every one

@@ -110,7 +110,7 @@ ENTRY_POINTS = tuple(_path(source) for source in (pytorch.Module, pytorch.Functi
 
 FRAMEWORKS = (Framework(
     name="PyTorch -> TFLite (litert_torch.convert) -> LiteRT",
-    package="litert-torch", distributions=("litert-torch", "torch", "ai-edge-litert"),
+    package="litert-torch", distributions=("litert-torch",),
     backends=(Backend("litert-torch", "litert_torch",
                       packages=("torch", "litert-torch", "ai-edge-litert"),
                       requirements="litert-torch.txt",

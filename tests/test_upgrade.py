@@ -25,7 +25,7 @@ def test_affected_backends_follow_the_package() -> None:
     # the reference evaluator, and the ONNX -> OpenVINO, tract, tinygrad and TVM paths (their
     # parts name onnx: the model file each loads is built with it)
     assert upgrade.affected("onnx") == ["onnx-reference", "openvino-convert", "tract",
-                                        "tinygrad-onnx", "tvm"]
+                                        "tinygrad-onnx", "tvm", "onnx2tf"]
     # Keras on each backend, its ONNX export on two, and the TFLite path from a Keras model
     assert upgrade.affected("keras") == ["keras-tensorflow", "keras-jax", "keras-torch",
                                          "keras-tensorflow-onnx", "keras-torch-onnx", "tflite"]
@@ -43,7 +43,7 @@ def test_affected_backends_follow_the_package() -> None:
                                                "keras-tensorflow-onnx", "keras-torch-onnx"]
     assert upgrade.affected("tf2onnx") == ["tf2onnx", "keras-tensorflow-onnx"]
     # LiteRT runs the TFLite files of both converters to TFLite
-    assert upgrade.affected("ai-edge-litert") == ["tflite", "litert-torch"]
+    assert upgrade.affected("ai-edge-litert") == ["tflite", "onnx2tf", "litert-torch"]
     assert upgrade.affected("executorch") == ["executorch"]
     # OpenVINO's own op and its converter paths
     assert upgrade.affected("openvino") == ["openvino", "openvino-convert"]
