@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterable
@@ -73,6 +74,7 @@ class Notes:
         """A framework's message: in the cell at most its first ``SHORT`` characters, the
         whole of it once in the messages at the end (so that no cell runs past a line or
         two)."""
+        text = without_locations(text)
         if len(text) <= SHORT:
             return escape(text)
         number = self.messages.setdefault(text, len(self.messages) + 1)
@@ -83,6 +85,21 @@ class Notes:
 
     def render_messages(self) -> list[str]:
         return [f"[^m{n}]: {escape(text)}" for text, n in self.messages.items()]
+
+
+# MLIR's diagnostics (TensorFlow's and LiteRT's converters) name source locations and the traced
+# function (``loc(fused["StatefulPartitionedCall_3:", ...])``, ``<string>:1:1``), which depend on
+# what the worker traced before: a document generated twice must read the same.
+_LOCATIONS = ((re.compile(r"loc\((?:[^()]|\([^()]*\))*\)"), "loc(...)"),
+              (re.compile(r"<(string|unknown)>(?::\d+)+"), r"<\1>"),
+              (re.compile(r"StatefulPartitionedCall(?:_\d+)?"), "StatefulPartitionedCall"))
+
+
+def without_locations(text: str) -> str:
+    """A framework's message with MLIR's source locations left out (``_LOCATIONS``)."""
+    for pattern, replacement in _LOCATIONS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def cell(text: str, rows: list[dict], notes: Notes) -> str:

@@ -210,3 +210,14 @@ def test_a_long_message_becomes_a_footnote():
     long = notes.message("x" * 100 + " the rest")
     assert long.endswith("[^m1]") and len(long) < 80
     assert notes.render_messages() == ["[^m1]: " + conventions.escape("x" * 100 + " the rest")]
+
+
+def test_a_message_reads_the_same_whatever_the_worker_traced_before():
+    """MLIR diagnostics name the traced function and source positions; the document leaves
+    them out, so that two generations agree."""
+    first = ("Could not translate MLIR.<string>:1:1: error: op <unknown>:0: note: "
+             'loc(fused["StatefulPartitionedCall:", "StatefulPartitionedCall"]): called')
+    later = first.replace("StatefulPartitionedCall:", "StatefulPartitionedCall_3:") \
+        .replace("<string>:1:1", "<string>:2:7")
+    assert conventions.Notes().message(first) == conventions.Notes().message(later)
+    assert "error: op" in conventions.without_locations(first)
