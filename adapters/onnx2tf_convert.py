@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tarfile
 import tempfile
 from collections import OrderedDict
@@ -48,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tconv.adapters import conversion
+from tconv.adapters import conversion, tflite
 from tconv.adapters import onnx as onnx_adapter
 from tconv.adapters import tensorflow as tf_adapter
 from tconv.adapters.declarations import Backend, Framework
@@ -218,18 +217,10 @@ class Tflite(Converted):
     parts = ("onnx", "onnx2tf", "tensorflow", "ai-edge-litert")
 
     def load(self, artefact, dtype):
-        from ai_edge_litert.interpreter import Interpreter
-
-        # Its share of the cores (adapters.workers.threads); None is LiteRT's own default.
-        threads = int(os.environ.get("TCONV_THREADS", "0")) or None
-        interpreter = Interpreter(model_content=artefact, num_threads=threads)
-        interpreter.allocate_tensors()
-        return interpreter
+        return tflite.interpreter(artefact)
 
     def _invoke(self, interpreter, feed):
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], feed)
-        interpreter.invoke()
-        return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        return tflite.invoke(interpreter, feed)
 
     def _runner_source(self) -> str:
         return ("ai_edge_litert.interpreter.Interpreter(model_path='out/model_float32.tflite')"

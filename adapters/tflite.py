@@ -68,25 +68,36 @@ from tconv.adapters.declarations import Backend, Framework
 DTYPES = ("float32",)
 
 
+def interpreter(artefact: bytes):
+    """LiteRT's interpreter for a ``.tflite`` file's bytes, its tensors allocated: the load
+    stage of every path to TFLite (this module's, onnx2tf's, litert-torch's)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    # Its share of the cores (adapters.workers.threads); None is LiteRT's own default.
+    threads = int(os.environ.get("TCONV_THREADS", "0")) or None
+    loaded = Interpreter(model_content=artefact, num_threads=threads)
+    loaded.allocate_tensors()
+    return loaded
+
+
+def invoke(loaded, feed: np.ndarray) -> np.ndarray:
+    """The model's one output for its one input ``feed`` (in the model's own layout)."""
+    loaded.set_tensor(loaded.get_input_details()[0]["index"], feed)
+    loaded.invoke()
+    return loaded.get_tensor(loaded.get_output_details()[0]["index"])
+
+
 class Converted(conversion.Converter):
     """``tf.lite.TFLiteConverter`` -> ``ai_edge_litert.interpreter.Interpreter``."""
 
     suffix = ".tflite"
 
     def load(self, artefact, dtype):
-        from ai_edge_litert.interpreter import Interpreter
-
-        # Its share of the cores (adapters.workers.threads); None is LiteRT's own default.
-        threads = int(os.environ.get("TCONV_THREADS", "0")) or None
-        interpreter = Interpreter(model_content=artefact, num_threads=threads)
-        interpreter.allocate_tensors()
-        return interpreter
+        return interpreter(artefact)
 
     def execute(self, interpreter, native, x, dtype):
         feed = np.ascontiguousarray(np.transpose(x, self.data_axes(native))).astype(dtype)
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], feed)
-        interpreter.invoke()
-        y = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        y = invoke(interpreter, feed)
         return np.ascontiguousarray(np.transpose(np.asarray(y, dtype=np.float64),
                                                  self.canonical_axes(native)))
 

@@ -25,11 +25,9 @@ it.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from tconv.adapters import conversion, pytorch, torch_onnx
+from tconv.adapters import conversion, pytorch, tflite, torch_onnx
 from tconv.adapters.declarations import Backend, Framework
 
 # LiteRT's builtin transposed convolutions are float32 kernels (adapters.tflite).
@@ -49,19 +47,10 @@ class Converted(conversion.Converter):
         return bytes(litert_torch.convert(model, (pytorch._tensor(x, dtype),)).model_content())
 
     def load(self, artefact, dtype):
-        from ai_edge_litert.interpreter import Interpreter
-
-        # Its share of the cores (adapters.workers.threads); None is LiteRT's own default.
-        threads = int(os.environ.get("TCONV_THREADS", "0")) or None
-        interpreter = Interpreter(model_content=artefact, num_threads=threads)
-        interpreter.allocate_tensors()
-        return interpreter
+        return tflite.interpreter(artefact)
 
     def execute(self, interpreter, native, x, dtype):
-        interpreter.set_tensor(interpreter.get_input_details()[0]["index"],
-                               np.ascontiguousarray(x).astype(dtype))
-        interpreter.invoke()
-        y = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        y = tflite.invoke(interpreter, np.ascontiguousarray(x).astype(dtype))
         return np.asarray(y, dtype=np.float64)
 
     @property
