@@ -145,6 +145,11 @@ CONVENTIONS = dict(framework="mindspore", kernel_layout="C_in, C_out/groups, *ke
                    probe_dtype="float32")
 
 
+# The first lines of every reproducer script: MindSpore eager, on the CPU.
+SCRIPT_PREAMBLE = ("import numpy as np", "import mindspore as ms", "",
+                   "ms.set_context(mode=ms.PYNATIVE_MODE)", "ms.set_device('CPU')")
+
+
 class Module(Adapter):
     """``mindspore.nn.Conv{1,2,3}dTranspose`` with the case's weight and bias set into its
     parameters."""
@@ -198,11 +203,7 @@ class Module(Adapter):
         n = native
         weight = "np.expand_dims(w, 2)" if n["dims"] == 1 else "w"
         return [
-            "import numpy as np",
-            "import mindspore as ms",
-            "",
-            "ms.set_context(mode=ms.PYNATIVE_MODE)",
-            "ms.set_device('CPU')",
+            *SCRIPT_PREAMBLE,
             f"layer = ms.nn.Conv{n['dims']}dTranspose({n['in_channels']}, {n['out_channels']}, "
             f"{n['kernel_size']!r}, dtype=getattr(ms, dtype), {_arguments(n)})",
             "# the weight (C_in, C_out/g, *k)" + (", with Conv1dTranspose's height axis of 1"
@@ -285,11 +286,7 @@ class Functional3d(Module):
 
     def _lines(self, native: dict) -> list[str]:
         return [
-            "import numpy as np",
-            "import mindspore as ms",
-            "",
-            "ms.set_context(mode=ms.PYNATIVE_MODE)",
-            "ms.set_device('CPU')",
+            *SCRIPT_PREAMBLE,
             "xt = ms.Tensor(np.ascontiguousarray(x).astype(dtype))",
             "wt = ms.Tensor(np.ascontiguousarray(w).astype(dtype))",
             "bt = None if b is None else ms.Tensor(b.astype(dtype))",
