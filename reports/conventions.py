@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import re
 import shutil
 import sys
@@ -89,14 +90,20 @@ class Notes:
 
 # MLIR's diagnostics (TensorFlow's and LiteRT's converters) name source locations and the traced
 # function (``loc(fused["StatefulPartitionedCall_3:", ...])``, ``<string>:1:1``), which depend on
-# what the worker traced before: a document generated twice must read the same.
+# what the worker traced before, and the absolute path and line of the Python source that was
+# traced (``/home/.../adapters/pytorch.py:372:0``, ``.../envs/<hash>/.../site-packages/torch/...``),
+# which depend on where the checkout and the environments lie: a document generated twice, here
+# or on another machine, must read the same.
 _LOCATIONS = ((re.compile(r"loc\((?:[^()]|\([^()]*\))*\)"), "loc(...)"),
               (re.compile(r"<(string|unknown)>(?::\d+)+"), r"<\1>"),
-              (re.compile(r"StatefulPartitionedCall(?:_\d+)?"), "StatefulPartitionedCall"))
+              (re.compile(r"StatefulPartitionedCall(?:_\d+)?"), "StatefulPartitionedCall"),
+              (re.compile(r"(?:/[^\s/:'\"]+)*/site-packages/"), "site-packages/"),
+              (re.compile(r"(?:/[^\s/:'\"]+)*/(?=(?:adapters|oracle|reports|engine|cases)/)"), ""),
+              (re.compile(r"(\.py)(?::\d+)+"), r"\1"))
 
 
 def without_locations(text: str) -> str:
-    """A framework's message with MLIR's source locations left out (``_LOCATIONS``)."""
+    """A framework's message with source locations and paths left out (``_LOCATIONS``)."""
     for pattern, replacement in _LOCATIONS:
         text = pattern.sub(replacement, text)
     return text
@@ -450,7 +457,8 @@ def summary(rows: dict, names: list[str], caps: dict[str, Conventions],
     return [f"- {line}" for line in lines] + [""]
 
 
-def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = NO_GPU) -> str:
+def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = NO_GPU,
+           machine: str = "") -> str:
     """The document, from the probe records and each entry point's declared conventions."""
     names = [n for n in capabilities if not capabilities[n].source
              and any(r["adapter"] == n for r in probes)]
@@ -466,7 +474,10 @@ def render(probes: list[dict], capabilities: dict[str, Conventions], gpu: str = 
              "vocabulary) and the porting checks; do not edit. "
              "Each cell's footnote names the framework version and the check ids "
              "(`adapter::case_id::check::device`) behind it.", "",
-             "Versions: " + "; ".join(versions) + ".", "", LEGEND, ""]
+             "Versions: " + "; ".join(versions) + ".", ""]
+    if machine:
+        lines += [f"{MACHINE}{machine}.", ""]
+    lines += [LEGEND, ""]
     sections = [
         ("Layouts, kernel flip, bias and dtypes", entry_points(rows, names, capabilities,
                                                                 notes)),
@@ -540,6 +551,43 @@ def gpu_note() -> str:
     return GPU_CPU_ONLY if present else NO_GPU
 
 
+# The CPU features that decide which float16 and bfloat16 kernels a framework registers, so that
+# the same probe passes on one machine and errors on another: TensorFlow runs float16 through
+# oneDNN only with (AVX512BW and (AVX512_FP16 or AMX_FP16)) or AVX_NE_CONVERT, and bfloat16 with
+# AVX512F or AVX_NE_CONVERT (``IsDataTypeSupportedByOneDNNOnThisCPU``,
+# tensorflow/core/util/util.cc);
+# without them its NCHW transposed convolution in float16 has only the NHWC-only kernel. Probed:
+# `tf.nn.conv_transpose.nchw` float16 errors on an AMD EPYC (Zen 4, no AVX512_FP16) and passes
+# on an Intel Xeon with AVX512_FP16, TensorFlow 2.21.0 both. OpenVINO's CPU plugin checks
+# AVX512_FP16 for float16 too (``hasHardwareSupport``, intel_cpu/src/utils/precision_support.cpp).
+CPU_FEATURES = ("avx512f", "avx512bw", "avx512_fp16", "amx_fp16", "avx_ne_convert")
+MACHINE = "Probed on: "
+
+
+def machine_note(cpuinfo: str | None = None) -> str:
+    """The machine, as far as the probes' outcomes depend on it: the architecture and which of
+    ``CPU_FEATURES`` the CPU has (``/proc/cpuinfo``)."""
+    if cpuinfo is None:
+        path = Path("/proc/cpuinfo")
+        cpuinfo = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    have = [f for f in CPU_FEATURES if f in flags]
+    lacks = [f for f in CPU_FEATURES if f not in flags]
+    return (f"{platform.machine()}, CPU with {', '.join(have) or 'none'} of the features that "
+            f"decide the float16 and bfloat16 kernels (without {', '.join(lacks) or 'none'})")
+
+
+def probed_on(text: str) -> str:
+    """The machine line of a generated document (``machine_note``), or '' when it has none."""
+    for line in text.splitlines():
+        if line.startswith(MACHINE):
+            return line[len(MACHINE):].rstrip(".")
+    return ""
+
+
 def registry_names() -> list[str]:
     return [n for n in adapters.REGISTRY if adapters.installed(adapters.backend(n))]
 
@@ -549,7 +597,7 @@ def generate(names: list[str] | None = None) -> tuple[str, list[dict]]:
     names = registry_names() if names is None else names
     records = probing.run(names)
     caps = {name: adapters.load(name).conventions for name in names}
-    return render(records, caps, gpu_note()), records
+    return render(records, caps, gpu_note(), machine_note()), records
 
 
 def main(argv: list[str] | None = None) -> int:
