@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
 import sys
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from tconv import adapters
 from tconv.adapters.base import Conventions
 from tconv.reports import fidelity, weights
 from tconv.reports import probes as probing
+from tconv.reports.messages import without_locations
 
 NO_GPU = "not probed: no CUDA device in this run"
 GPU_CPU_ONLY = "not probed: a CUDA device is present, but the probes run on the CPU only"
@@ -86,27 +86,6 @@ class Notes:
 
     def render_messages(self) -> list[str]:
         return [f"[^m{n}]: {escape(text)}" for text, n in self.messages.items()]
-
-
-# MLIR's diagnostics (TensorFlow's and LiteRT's converters) name source locations and the traced
-# function (``loc(fused["StatefulPartitionedCall_3:", ...])``, ``<string>:1:1``), which depend on
-# what the worker traced before, and the absolute path and line of the Python source that was
-# traced (``/home/.../adapters/pytorch.py:372:0``, ``.../envs/<hash>/.../site-packages/torch/...``),
-# which depend on where the checkout and the environments lie: a document generated twice, here
-# or on another machine, must read the same.
-_LOCATIONS = ((re.compile(r"loc\((?:[^()]|\([^()]*\))*\)"), "loc(...)"),
-              (re.compile(r"<(string|unknown)>(?::\d+)+"), r"<\1>"),
-              (re.compile(r"StatefulPartitionedCall(?:_\d+)?"), "StatefulPartitionedCall"),
-              (re.compile(r"(?:/[^\s/:'\"]+)*/site-packages/"), "site-packages/"),
-              (re.compile(r"(?:/[^\s/:'\"]+)*/(?=(?:adapters|oracle|reports|engine|cases)/)"), ""),
-              (re.compile(r"(\.py)(?::\d+)+"), r"\1"))
-
-
-def without_locations(text: str) -> str:
-    """A framework's message with source locations and paths left out (``_LOCATIONS``)."""
-    for pattern, replacement in _LOCATIONS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def cell(text: str, rows: list[dict], notes: Notes) -> str:

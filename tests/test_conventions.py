@@ -242,3 +242,8 @@ def test_a_message_reads_the_same_whatever_the_worker_traced_before():
         .replace("<string>:1:1", "<string>:2:7")
     assert conventions.Notes().message(first) == conventions.Notes().message(later)
     assert "error: op" in conventions.without_locations(first)
+    assert "note" not in conventions.without_locations(first)
+    stack = ("Could not translate MLIR.<string>:1:1: error: 'tf.X' op is neither <string>:3:1: "
+             "note: called from <unknown>:0: note: loc(fused[\"a\"]): called from")
+    assert conventions.without_locations(stack) == \
+        "Could not translate MLIR.<string>: error: 'tf.X' op is neither"
