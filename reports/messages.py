@@ -5,6 +5,11 @@ the environments lie), so that a document generated twice, here or elsewhere, re
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+# The checkout whose source the workers run (an environment's worker too: it imports the
+# controller's source, adapters.environments), so a traced file's path starts with it.
+ROOT = Path(__file__).resolve().parents[1]
 
 # MLIR's diagnostics (TensorFlow's and LiteRT's converters) name source locations and the traced
 # function (``loc(fused["StatefulPartitionedCall_3:", ...])``, ``<string>:1:1``), which depend on
@@ -16,7 +21,7 @@ _LOCATIONS = ((re.compile(r"loc\((?:[^()]|\([^()]*\))*\)"), "loc(...)"),
               (re.compile(r"<(string|unknown)>(?::\d+)+"), r"<\1>"),
               (re.compile(r"StatefulPartitionedCall(?:_\d+)?"), "StatefulPartitionedCall"),
               (re.compile(r"(?:/[^\s/:'\"]+)*/site-packages/"), "site-packages/"),
-              (re.compile(r"(?:/[^\s/:'\"]+)*/(?=(?:adapters|oracle|reports|engine|cases)/)"), ""),
+              (re.compile(re.escape(f"{ROOT}/")), ""),
               (re.compile(r"(\.py)(?::\d+)+"), r"\1"),
               # the notes after an MLIR error are its call stack: locations only
               (re.compile(r"\s*<(?:string|unknown)>: note\b.*\Z", re.S), ""))

@@ -247,3 +247,8 @@ def test_a_message_reads_the_same_whatever_the_worker_traced_before():
              "note: called from <unknown>:0: note: loc(fused[\"a\"]): called from")
     assert conventions.without_locations(stack) == \
         "Could not translate MLIR.<string>: error: 'tf.X' op is neither"
+    from tconv.reports.messages import ROOT
+    traced = (f"passes: {ROOT}/adapters/pytorch.py:372:0: error: x; /home/u/.cache/envs/e-1f/lib/"
+              "python3.11/site-packages/torch/nn/modules/conv.py:1198:0: error: y")
+    assert conventions.without_locations(traced) == \
+        "passes: adapters/pytorch.py: error: x; site-packages/torch/nn/modules/conv.py: error: y"
