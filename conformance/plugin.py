@@ -70,16 +70,38 @@ def pytest_configure(config: pytest.Config) -> None:
         Path(path).touch()
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_logreport(report: pytest.TestReport):
     """Append each finished check to ``--results`` as one JSON line, flushed at once. Under
-    xdist this runs in the controller (user_properties travel with the report)."""
+    xdist this runs in the controller (user_properties travel with the report). Once every
+    other plugin has seen the report (the progress, xdist sending it on), the record leaves
+    it: pytest keeps every report to the end of the session, and 58,200 records of about
+    10 KiB each made the controller 3.6 GiB (benchmarks/RESULTS.md)."""
     path = getattr(pytest_runtest_logreport, "path", "")
-    if not path or report.when != "call":
-        return
-    for key, row in report.user_properties:
-        if key == "tconv":
-            results.write_line(path, {**row, "pytest_outcome": report.outcome,
-                                      "duration_s": round(report.duration, 6)})
+    if path and report.when == "call":
+        for key, row in report.user_properties:
+            if key == "tconv":
+                results.write_line(path, {**row, "pytest_outcome": report.outcome,
+                                          "duration_s": round(report.duration, 6)})
+    try:
+        return (yield)
+    finally:
+        report.user_properties = without_record(report.user_properties)
+
+
+def without_record(properties: list) -> list:
+    """``properties`` less the check's record (the ``tconv`` entry)."""
+    return [p for p in properties if p[0] != "tconv"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """The check's record travels in its call report alone: the item (which the session
+    keeps) and the teardown report, which copies the item's properties, leave it."""
+    report = yield
+    if call.when == "call":
+        item.user_properties[:] = without_record(item.user_properties)
+    return report
 
 
 def cases(config: pytest.Config) -> tuple:
