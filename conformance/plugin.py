@@ -165,35 +165,60 @@ def tconv_workers(request: pytest.FixtureRequest):
     pool.close()
 
 
-def needs(item: pytest.Item | None) -> frozenset[str]:
-    """The worker backends a check uses: its entry point's, and a converter path's source's
-    (``pipeline.source_output``); none for any other test."""
+def _entry_point(item: pytest.Item | None) -> str | None:
+    """The entry point a check runs, from its parameters; None for any other test."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     for key in ("tconv_check", "tconv_gradient_check", "name"):   # name: the exploration's
         value = params.get(key)
         name = value[0] if isinstance(value, tuple) and value else value
         if isinstance(name, str) and name in {**adapters.REGISTRY, **adapters.TESTING}:
-            source = adapters.load(name).conventions.source
-            return frozenset({adapters.backend(name)} | ({adapters.backend(source)}
-                                                         if source else set()))
-    return frozenset()
+            return name
+    return None
+
+
+def needs(item: pytest.Item | None) -> frozenset[str]:
+    """The worker backends a check uses: its entry point's, and a converter path's source's
+    (``pipeline.source_output``); none for any other test."""
+    name = _entry_point(item)
+    if name is None:
+        return frozenset()
+    source = adapters.load(name).conventions.source
+    return frozenset({adapters.backend(name)} | ({adapters.backend(source)} if source else set()))
+
+
+def home(name: str) -> str:
+    """The backend whose checks an entry point's run with: its source's for a converter path
+    (whose checks start the source's worker too, ``needs``), else its own. The checks of one
+    home go to one xdist worker, next to each other: a source framework split from its
+    converter paths was started again in each xdist worker that ran one of them."""
+    source = adapters.load(name).conventions.source
+    return adapters.backend(source or name)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A backend's checks next to each other (forward and gradients), in registry order; the
-    other tests first, in their order. Deterministic: every xdist worker collects alike."""
+    """The checks of a home (``home``) next to each other, each backend's together within it
+    (forward and gradients), in registry order; the other tests first, in their order.
+    Deterministic: every xdist worker collects alike."""
     order = {backend: i for i, backend in enumerate(adapters.BACKENDS)}
-    items.sort(key=lambda item: min((order[b] for b in needs(item)), default=-1))
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        name = _entry_point(item)
+        if name is None:
+            return (-1, -1)
+        return (order[home(name)], order[adapters.backend(name)])
+
+    items.sort(key=key)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """Under ``--dist loadgroup``: one work unit per backend, so that a framework's checks run
-    in one xdist worker and each framework is started in one process, not in each xdist
-    worker. Built on xdist's own LoadGroupScheduling (its other tests stay as it schedules
-    them); the groups come from the check ids, because ``xdist_group`` marks no longer reach
-    the scheduler under pytest 9 (pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9.2
-    no longer reads: ``Node.nodeid`` is ``str(self._id)``)."""
+    """Under ``--dist loadgroup``: one work unit per home backend (``home``: a converter
+    path's checks join its source's), so that a framework's checks run in one xdist worker
+    and each framework is started in one process, not in each xdist worker. Built on
+    xdist's own LoadGroupScheduling (its other tests stay as it schedules them); the groups
+    come from the check ids, because ``xdist_group`` marks no longer reach the scheduler
+    under pytest 9 (pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9.2 no longer
+    reads: ``Node.nodeid`` is ``str(self._id)``)."""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadGroupScheduling
@@ -202,7 +227,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def _split_scope(self, nodeid: str) -> str:
             name = progress.entry_point(nodeid)
             if name in adapters.REGISTRY or name in adapters.TESTING:
-                return f"backend:{adapters.backend(name)}"
+                return f"backend:{home(name)}"
             return super()._split_scope(nodeid)
 
     return BackendScheduling(config, log)

@@ -41,6 +41,26 @@ def test_a_backends_checks_are_put_together_the_other_tests_first() -> None:
     assert backends.count("faults") == 2 and backends[-2:] == ["faults", "faults"]
 
 
+def test_a_converter_paths_checks_join_its_sources() -> None:
+    """A converter path's home is its source's backend: its checks go to the xdist worker of
+    the source framework, whose process they start too, and sort next to that framework's;
+    within a home, each backend's checks stay together."""
+    path = "torch.module.onnx.dynamo"
+    assert adapters.backend(path) == "torch-onnx"
+    assert plugin.home(path) == "torch" == plugin.home("torch.module")
+    assert plugin.home("onnx.reference") == "onnx-reference"
+    other = "torch.functional.onnx.torchscript"
+    items = [item("tconv_check", path), item("tconv_check", "onnx.reference"),
+             item("tconv_check", "torch.module"), item("tconv_check", other),
+             item("tconv_gradient_check", "torch.module")]
+    plugin.pytest_collection_modifyitems(items)
+    names = [next(iter(i.callspec.params.values()))[0] for i in items]
+    homes = [plugin.home(n) for n in names]
+    assert homes.count("torch") == 4 and homes[:4].count("torch") in (0, 4)
+    torch_backends = [adapters.backend(n) for n in names if plugin.home(n) == "torch"]
+    assert torch_backends == ["torch", "torch", "torch-onnx", "torch-onnx"]
+
+
 def test_keep_only_closes_the_other_backends_workers() -> None:
     pool = Workers(timeout=30.0)
     try:
