@@ -150,7 +150,18 @@ def run(profile: str, workers: int, out: Path, env: dict, select: list[str]) -> 
                                   reverse=True),
             "label_peak_mib": sorted(((v / 1024, k) for k, v in sampler.label_peaks.items()),
                                      reverse=True),
-            "processes": len(sampler.peaks)}
+            "processes": len(sampler.peaks),
+            "worker_starts": _starts(pids_file)}
+
+
+def _starts(pids_file: Path) -> dict[str, int]:
+    """How many times each backend's framework worker was started (one line per start)."""
+    starts: dict[str, int] = {}
+    if pids_file.is_file():
+        for line in pids_file.read_text().splitlines():
+            name = line.split(" ", 1)[1]
+            starts[name] = starts.get(name, 0) + 1
+    return starts
 
 
 def planning_seconds(profile: str) -> float:
@@ -219,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    whole run at its peak: {r['tree_pss_mib']:,.0f} MiB Pss ("
               f"{r['tree_rss_mib']:,.0f} MiB Rss summed) over {r['processes']} processes "
               f"started in all (target <= 12 GiB = 12,288 MiB)")
+        starts = r["worker_starts"]
+        again = ", ".join(f"{name} {n}" for name, n in sorted(starts.items(),
+                                                                key=lambda kv: -kv[1]) if n > 1)
+        print(f"    framework workers started: {sum(starts.values())} for {len(starts)} "
+              f"backends (more than once: {again or 'none'})")
         for mib, label in r["at_peak_mib"]:
             print(f"      at that instant {mib:8.0f} MiB Pss  {label}")
         workers = [(mib, label) for mib, label in r["label_peak_mib"] if "worker" in label]

@@ -123,7 +123,7 @@ def run(argv: list[str]) -> int:
     shown = ["-v"] * args.verbose if args.verbose else ["-p", "tconv.conformance.progress"]
     command = [sys.executable, "-m", "pytest", *SUITE, *shown, f"--results={results}",
                "--fresh-results", f"--junitxml={args.out / 'conformance.xml'}", *passed,
-               *pytest_args]
+               *distribution(pytest_args), *pytest_args]
     status = subprocess.call(command, env=env)
     if status == 4:   # pytest's own usage error (an option it does not know): said above
         return 2
@@ -141,6 +141,18 @@ def run(argv: list[str]) -> int:
     _ending(build.write([results], args.out, ["tconv", "run", *argv], cross), args.out,
             args.cross)
     return status
+
+
+def distribution(pytest_args: list[str]) -> list[str]:
+    """``--dist loadgroup`` where the run is spread over xdist workers (``-n``, ``--tx``) and
+    names no distribution of its own: backend-affine scheduling (``conformance.plugin``), so
+    that each framework starts in one xdist worker; xdist's own default (``load``) hands each
+    worker checks of every backend, and every framework started in every worker."""
+    spread = any(a in ("-n", "--numprocesses", "--tx") or a.startswith(("-n", "--numprocesses=",
+                                                                          "--tx="))
+                 for a in pytest_args)
+    named = any(a in ("--dist", "-d") or a.startswith("--dist=") for a in pytest_args)
+    return ["--dist", "loadgroup"] if spread and not named else []
 
 
 def report(argv: list[str]) -> int:

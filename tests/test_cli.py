@@ -82,3 +82,14 @@ def test_a_rejected_run_loses_nothing(tmp_path, args, words) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["results.jsonl"]
     if args[0] != "--no-such-pytest-option":   # pytest's own usage message is its own
         assert run.stderr.count("\n") == 1, run.stderr
+
+
+@pytest.mark.parametrize(("args", "added"), [
+    (["-n", "2"], True), (["-n2"], True), (["-nauto", "-q"], True), (["--numprocesses=2"], True),
+    (["--tx", "popen//chdir=/tmp/a"], True), (["-q"], False), ([], False),
+    (["--no-header"], False), (["-n", "2", "--dist", "load"], False),
+    (["-n", "2", "--dist=loadscope"], False)])
+def test_a_spread_run_is_scheduled_by_backend_unless_told(args, added) -> None:
+    from tconv.reports.cli import distribution
+
+    assert distribution(args) == (["--dist", "loadgroup"] if added else [])
