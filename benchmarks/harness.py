@@ -94,11 +94,7 @@ class Sampler(threading.Thread):
         self.label_peaks: dict[str, int] = {}        # label -> its own peak Pss KiB
 
     def _backends(self) -> dict[int, str]:
-        try:
-            lines = self.pids_file.read_text().splitlines()
-        except OSError:
-            return {}
-        return {int(pid): name for pid, name in (line.split(" ", 1) for line in lines)}
+        return dict(_announced(self.pids_file))
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -154,13 +150,20 @@ def run(profile: str, workers: int, out: Path, env: dict, select: list[str]) -> 
             "worker_starts": _starts(pids_file)}
 
 
+def _announced(pids_file: Path) -> list[tuple[int, str]]:
+    """(process id, backend) of each framework worker started so far, one line per start."""
+    try:
+        lines = pids_file.read_text().splitlines()
+    except OSError:
+        return []
+    return [(int(pid), name) for pid, name in (line.split(" ", 1) for line in lines)]
+
+
 def _starts(pids_file: Path) -> dict[str, int]:
-    """How many times each backend's framework worker was started (one line per start)."""
+    """How many times each backend's framework worker was started."""
     starts: dict[str, int] = {}
-    if pids_file.is_file():
-        for line in pids_file.read_text().splitlines():
-            name = line.split(" ", 1)[1]
-            starts[name] = starts.get(name, 0) + 1
+    for _, name in _announced(pids_file):
+        starts[name] = starts.get(name, 0) + 1
     return starts
 
 

@@ -165,25 +165,26 @@ def tconv_workers(request: pytest.FixtureRequest):
     pool.close()
 
 
+def _is_entry_point(name: object) -> bool:
+    return isinstance(name, str) and (name in adapters.REGISTRY or name in adapters.TESTING)
+
+
 def _entry_point(item: pytest.Item | None) -> str | None:
     """The entry point a check runs, from its parameters; None for any other test."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     for key in ("tconv_check", "tconv_gradient_check", "name"):   # name: the exploration's
         value = params.get(key)
         name = value[0] if isinstance(value, tuple) and value else value
-        if isinstance(name, str) and name in {**adapters.REGISTRY, **adapters.TESTING}:
+        if _is_entry_point(name):
             return name
     return None
 
 
 def needs(item: pytest.Item | None) -> frozenset[str]:
     """The worker backends a check uses: its entry point's, and a converter path's source's
-    (``pipeline.source_output``); none for any other test."""
+    (``pipeline.source_output``, the path's ``home``); none for any other test."""
     name = _entry_point(item)
-    if name is None:
-        return frozenset()
-    source = adapters.load(name).conventions.source
-    return frozenset({adapters.backend(name)} | ({adapters.backend(source)} if source else set()))
+    return frozenset() if name is None else frozenset({adapters.backend(name), home(name)})
 
 
 def home(name: str) -> str:
@@ -226,7 +227,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class BackendScheduling(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
             name = progress.entry_point(nodeid)
-            if name in adapters.REGISTRY or name in adapters.TESTING:
+            if _is_entry_point(name):
                 return f"backend:{home(name)}"
             return super()._split_scope(nodeid)
 

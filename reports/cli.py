@@ -148,9 +148,8 @@ def distribution(pytest_args: list[str]) -> list[str]:
     names no distribution of its own: backend-affine scheduling (``conformance.plugin``), so
     that each framework starts in one xdist worker; xdist's own default (``load``) hands each
     worker checks of every backend, and every framework started in every worker."""
-    spread = any(a in ("-n", "--numprocesses", "--tx") or a.startswith(("-n", "--numprocesses=",
-                                                                          "--tx="))
-                 for a in pytest_args)
+    spread = any(a in ("--numprocesses", "--tx")
+                 or a.startswith(("-n", "--numprocesses=", "--tx=")) for a in pytest_args)
     named = any(a in ("--dist", "-d") or a.startswith("--dist=") for a in pytest_args)
     return ["--dist", "loadgroup"] if spread and not named else []
 
