@@ -25,7 +25,7 @@ from tconv.adapters.workers import Workers
 from tconv.cases import userfile
 from tconv.cases.case import DTYPES
 from tconv.cases.families import ALL_FAMILIES, profile
-from tconv.conformance import options, pipeline, progress, registry, results
+from tconv.conformance import costs, options, pipeline, progress, registry, results
 from tconv.conformance.status import Status
 
 SETTINGS = pytest.StashKey[options.Settings]()
@@ -215,7 +215,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under ``--dist loadgroup``: one work unit per home backend (``home``: a converter
     path's checks join its source's), so that a framework's checks run in one xdist worker
-    and each framework is started in one process, not in each xdist worker. Built on
+    and each framework is started in one process, not in each xdist worker; the units are
+    handed out costliest first, by the seconds per test of the runs before (``costs``). Built on
     xdist's own LoadGroupScheduling (its other tests stay as it schedules them); the groups
     come from the check ids, because ``xdist_group`` marks no longer reach the scheduler
     under pytest 9 (pytest-xdist 3.8 renames ``item._nodeid``, which pytest 9.2 no longer
@@ -225,13 +226,41 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     from xdist.scheduler import LoadGroupScheduling
 
     class BackendScheduling(LoadGroupScheduling):
+        ordered = 0       # the queue's length when last ordered: more is work put back
+
         def _split_scope(self, nodeid: str) -> str:
             name = progress.entry_point(nodeid)
             if _is_entry_point(name):
                 return f"backend:{home(name)}"
             return super()._split_scope(nodeid)
 
+        def _assign_work_unit(self, node) -> None:
+            # The costliest unit first (costs.longest_first), unless xdist was told not to
+            # reorder; ordered again when a crashed node's work came back to the queue.
+            if config.option.loadscopereorder and len(self.workqueue) > self.ordered:
+                costs.longest_first(self.workqueue, recorded)
+            super()._assign_work_unit(node)
+            self.ordered = len(self.workqueue)
+
+        def mark_test_complete(self, node, item_index: int, duration: float = 0) -> None:
+            nodeid = self.registered_collections[node][item_index]
+            recorded.add(self._split_scope(nodeid), nodeid, duration)
+            super().mark_test_complete(node, item_index, duration)
+
+    chosen = config.stash[SETTINGS]
+    profile = "cases" if config.getoption("cases") else chosen.profile
+    recorded = config.stash[COSTS] = costs.Costs(adapters.CACHE, profile)
     return BackendScheduling(config, log)
+
+
+COSTS = pytest.StashKey[costs.Costs]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller keeps the run's seconds per test for the next run's order."""
+    recorded = session.config.stash.get(COSTS, None)
+    if recorded is not None:
+        recorded.save()
 
 
 @pytest.hookimpl(trylast=True)
