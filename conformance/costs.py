@@ -12,9 +12,10 @@ runtest protocol as xdist's worker timed it, a framework's start-up included), o
 profile (which families run, whether the explorations do), in the tconv cache folder
 (``adapters.CACHE``, the compilation caches' machine-local home; nothing is kept when that is
 turned off). Merged after each run: what the run did not meet keeps its figures. A test never
-measured costs the mean seconds per test of those that were; with nothing recorded every test
-costs the same, and the order is xdist's. The file is a cache: one that cannot be read is
-started afresh.
+measured in its profile costs what it cost in another (a first default-profile run is ordered
+by the quick profile's figures), else the mean seconds per test of those measured; with nothing
+recorded every test costs the same, and the order is xdist's. The files are a cache: one that
+cannot be read is started afresh.
 """
 
 from __future__ import annotations
@@ -41,14 +42,21 @@ class Costs:
 
     def __init__(self, folder: str | os.PathLike | None, profile: str) -> None:
         self.path = Path(folder) / file(profile) if folder else None
-        self.recorded = self._read()
+        self.recorded = self._read(self.path)
+        self.elsewhere: dict[str, list[float]] = {}     # the other profiles' figures
+        for other in self.path.parent.glob(file("*")) if self.path else ():
+            for k, figures in self._read(other).items() if other != self.path else ():
+                if figures[0] > self.elsewhere.get(k, (0, 0.0))[0]:   # the most tests measured
+                    self.elsewhere[k] = figures
         self.measured: dict[str, list[float]] = {}
-        tests = sum(n for n, _ in self.recorded.values())
-        self.mean = sum(s for _, s in self.recorded.values()) / tests if tests else 1.0
+        figures = list((self.recorded or self.elsewhere).values())
+        tests = sum(n for n, _ in figures)
+        self.mean = sum(s for _, s in figures) / tests if tests else 1.0
 
-    def _read(self) -> dict[str, list[float]]:
+    @staticmethod
+    def _read(path: Path | None) -> dict[str, list[float]]:
         try:
-            data = json.loads(self.path.read_text()) if self.path else {}
+            data = json.loads(path.read_text()) if path else {}
         except (OSError, ValueError):
             return {}
         if not isinstance(data, dict):
@@ -58,7 +66,8 @@ class Costs:
                 and all(isinstance(x, (int, float)) for x in v) and v[0] > 0 and v[1] >= 0}
 
     def per_test(self, unit: str, nodeid: str) -> float:
-        tests, seconds = self.recorded.get(key(unit, nodeid), (0, 0.0))
+        kept = key(unit, nodeid)
+        tests, seconds = self.recorded.get(kept) or self.elsewhere.get(kept, (0, 0.0))
         return seconds / tests if tests else self.mean
 
     def cost(self, unit: str, tests: dict[str, bool]) -> float:
@@ -76,7 +85,8 @@ class Costs:
         leaves the old file)."""
         if self.path is None or not self.measured:
             return
-        merged = {**self._read(), **{k: [n, round(s, 6)] for k, (n, s) in self.measured.items()}}
+        merged = {**self._read(self.path),
+                  **{k: [n, round(s, 6)] for k, (n, s) in self.measured.items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         partial.write_text(json.dumps(merged, sort_keys=True))

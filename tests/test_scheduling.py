@@ -125,15 +125,22 @@ def test_costs_are_kept_per_test_function_and_merged_with_the_runs_before(tmp_pa
     before = costs.Costs(tmp_path, "quick")
     assert before.recorded == {} and before.per_test(unit, FORWARD.format("a")) == 1.0
     before.add(unit, FORWARD.format("a"), 0.5)
-    before.add(unit, FORWARD.format("b"), 1.5)
+    before.add(unit, FORWARD.format("b"), 2.5)
     before.add(unit, EXPLORE, 0.001)
     before.add(other, other, 4.0)
     before.save()
     after = costs.Costs(tmp_path, "quick")
-    assert after.per_test(unit, FORWARD.format("c")) == 1.0     # its forward checks' mean
+    assert after.per_test(unit, FORWARD.format("c")) == 1.5     # its forward checks' mean
     assert after.per_test(unit, EXPLORE) == 0.001 and after.per_test(other, other) == 4.0
-    assert after.per_test("tests/test_z.py::test_new", "tests/test_z.py::test_new") == pytest.approx(6.001 / 4)
-    assert costs.Costs(tmp_path, "default").recorded == {}        # one file per profile
+    assert after.per_test("tests/test_z.py::test_new", "tests/test_z.py::test_new") == pytest.approx(7.001 / 4)
+    default = costs.Costs(tmp_path, "default")                    # one file per profile,
+    assert default.recorded == {} and default.per_test(unit, FORWARD.format("d")) == 1.5
+    (tmp_path / costs.file("cases")).write_text(json.dumps({f"{unit} test_forward": [1, 9.0]}))
+    # the others' figures for what it never measured: those of the most tests
+    assert costs.Costs(tmp_path, "default").per_test(unit, FORWARD.format("d")) == 1.5
+    (tmp_path / costs.file("cases")).write_text(json.dumps({f"{unit} test_forward": [3, 9.0]}))
+    assert costs.Costs(tmp_path, "default").per_test(unit, FORWARD.format("d")) == 3.0
+    (tmp_path / costs.file("cases")).unlink()
     after.add(unit, FORWARD.format("a"), 3.0)                      # this run's figures win
     after.save()
     again = costs.Costs(tmp_path, "quick")
