@@ -44,8 +44,11 @@ class Costs:
         self.path = Path(folder) / file(profile) if folder else None
         self.recorded = self._read(self.path)
         self.elsewhere: dict[str, list[float]] = {}     # the other profiles' figures
-        for other in self.path.parent.glob(file("*")) if self.path else ():
-            for k, figures in self._read(other).items() if other != self.path else ():
+        others = self.path.parent.glob(file("*")) if self.path else ()
+        for other in others:
+            if other == self.path:
+                continue
+            for k, figures in self._read(other).items():
                 if figures[0] > self.elsewhere.get(k, (0, 0.0))[0]:   # the most tests measured
                     self.elsewhere[k] = figures
         self.measured: dict[str, list[float]] = {}
@@ -85,6 +88,7 @@ class Costs:
         leaves the old file)."""
         if self.path is None or not self.measured:
             return
+        # Read again: another run may have written the file since this one started.
         merged = {**self._read(self.path),
                   **{k: [n, round(s, 6)] for k, (n, s) in self.measured.items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)

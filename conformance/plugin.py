@@ -248,8 +248,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             super().mark_test_complete(node, item_index, duration)
 
     chosen = config.stash[SETTINGS]
-    profile = "cases" if config.getoption("cases") else chosen.profile
-    recorded = config.stash[COSTS] = costs.Costs(adapters.CACHE, profile)
+    named = "cases" if config.getoption("cases") else chosen.profile
+    recorded = config.stash[COSTS] = costs.Costs(adapters.CACHE, named)
     return BackendScheduling(config, log)
 
 
