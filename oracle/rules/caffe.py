@@ -31,7 +31,7 @@ from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleVi
 
 def pad(p: int) -> Canonical:
     """``pad``: the same crop from both ends."""
-    return Canonical(p, p, 0)
+    return Canonical(p, p)
 
 
 def limits(p: int) -> None:
@@ -41,12 +41,14 @@ def limits(p: int) -> None:
 
 def express(axis: Axis, canonical: Canonical) -> dict:
     """The ``pad`` giving this window: a symmetric crop only (no zeros, no output_padding)."""
+    # begin first: after normalizing, a negative begin can never equal end, so checked second
+    # it was unreachable and a window with zeros in front was refused as asymmetric.
+    if canonical.begin < 0:
+        raise NotExpressible("pad is non-negative")
     c = canonical.normalized()
     if c.output_padding or c.begin != c.end:
         raise NotExpressible("Caffe's Deconvolution crops `pad` from both ends: no asymmetric "
                              "crop and no output_padding")
-    if c.begin < 0:
-        raise NotExpressible("pad is non-negative")
     if c.size(axis) < 1:
         raise NotExpressible("the window has no element")
     return {"pad": c.begin}

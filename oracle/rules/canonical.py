@@ -54,3 +54,19 @@ class Canonical:
 
     def same_window(self, other: Canonical) -> bool:
         return self.normalized() == other.normalized()
+
+    def zeros_as_output_padding(self) -> Canonical:
+        """The same window with a negative ``end`` (zeros past the full result) spelled as
+        ``output_padding``; a crop at the end stays a crop, so a configuration's own
+        ``output_padding`` is kept where a vocabulary can spell it."""
+        return Canonical(self.begin, max(self.end, 0), self.output_padding + max(-self.end, 0))
+
+
+def crop(total: int, odd_at_end: bool = True, output_padding: int = 0) -> Canonical:
+    """``total`` elements cropped from the full result, half from each end and the odd one at
+    the end (or, ``odd_at_end`` false, the beginning); a negative total crops nothing and
+    extends ``-total`` at the end instead; then ``output_padding`` extended at the end. The
+    split that SAME-like modes share (ONNX, Keras, MindSpore, OpenVINO, Equinox)."""
+    cropped = max(total, 0)
+    begin = cropped // 2 if odd_at_end else cropped - cropped // 2
+    return Canonical(begin, cropped - begin, output_padding + max(-total, 0))

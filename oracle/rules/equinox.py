@@ -21,7 +21,7 @@ Source (equinox 0.13.8, ``equinox/nn/_conv.py``, read from the installed package
 
 from __future__ import annotations
 
-from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation, crop
 
 MODES = ("VALID", "SAME", "SAME_LOWER")
 
@@ -37,12 +37,7 @@ def mode(axis: Axis, spelled: str, output_padding: int = 0) -> Canonical:
     cropped at the end (SAME) or at the start (SAME_LOWER)."""
     if spelled == "VALID":
         return Canonical(0, 0, output_padding)
-    total = axis.d * (axis.k - 1) - axis.s + output_padding + 1
-    extended = -total if total < 0 else 0
-    total = max(total, 0)
-    lower = 1 if spelled == "SAME_LOWER" else 0
-    before = (total + lower) // 2
-    return Canonical(before, total - before, extended)
+    return crop(axis.d * (axis.k - 1) - axis.s + output_padding + 1, spelled != "SAME_LOWER")
 
 
 def limits(axis: Axis, output_padding: int) -> None:

@@ -59,7 +59,7 @@ def conv_general_dilated(axis: Axis, lo: int, hi: int) -> Canonical:
             "Negative padding is larger than the size of the corresponding dimension"
         )
     k1 = axis.dilated_kernel - 1
-    return Canonical(k1 - lo, k1 - hi, 0).normalized()
+    return Canonical(k1 - lo, k1 - hi).normalized()
 
 
 def conv_transpose(axis: Axis, padding: str | tuple[int, int],

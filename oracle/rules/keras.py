@@ -30,16 +30,9 @@ backend translation above puts it at the end.
 
 from __future__ import annotations
 
-from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation, crop
 
 PADDINGS = ("valid", "same")
-
-
-def _crop(total: int) -> Canonical:
-    """A total crop ``T`` split with the odd one at the end; a negative total extends instead."""
-    if total >= 0:
-        return Canonical(total // 2, total - total // 2, 0)
-    return Canonical(0, 0, -total)
 
 
 def padding(axis: Axis, padding: str, output_padding: int | None = None) -> Canonical:
@@ -51,8 +44,8 @@ def padding(axis: Axis, padding: str, output_padding: int | None = None) -> Cano
         return Canonical(0, 0, output_padding).normalized()
     if padding == "same":
         if output_padding is None:
-            return _crop(eff - s)
-        return _crop(eff - eff % 2 - output_padding)
+            return crop(eff - s)
+        return crop(eff - eff % 2 - output_padding)
     raise RuleViolation(f"The `padding` argument must be one of 'valid', 'same', got {padding!r}")
 
 

@@ -41,7 +41,7 @@ registered in known_issues.toml where ``n*stride > full``.
 
 from __future__ import annotations
 
-from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation, crop
 
 MODES = ("same", "valid", "pad")
 
@@ -55,10 +55,7 @@ def pads(before: int, after: int, output_padding: int = 0) -> Canonical:
 def same(axis: Axis) -> Canonical:
     """pad_mode 'same': ``n*stride`` elements; what the full result has beyond them is cropped,
     the odd element at the end; a full result shorter than ``n*stride`` extended at the end."""
-    total = axis.full - axis.n * axis.s
-    if total < 0:
-        return Canonical(0, 0, -total)
-    return Canonical(total // 2, total - total // 2, 0)
+    return crop(axis.full - axis.n * axis.s)
 
 
 def mode(axis: Axis, spelled: str, output_padding: int = 0) -> Canonical:

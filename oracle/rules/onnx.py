@@ -38,7 +38,7 @@ Two readings had to be chosen, where the spec is ambiguous:
 
 from __future__ import annotations
 
-from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation, crop
 
 AUTO_PADS = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
 
@@ -46,11 +46,7 @@ AUTO_PADS = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
 def _split(auto_pad: str, total: int, output_padding: int) -> Canonical:
     """Crop ``total``: SAME_UPPER puts the odd one at the end, the others at the beginning; a
     negative total appends ``-total`` zeros at the end instead."""
-    if total < 0:
-        return Canonical(0, 0, output_padding - total)
-    if auto_pad == "SAME_UPPER":
-        return Canonical(total // 2, total - total // 2, output_padding)
-    return Canonical(total - total // 2, total // 2, output_padding)
+    return crop(total, auto_pad == "SAME_UPPER", output_padding)
 
 
 def conv_transpose(
@@ -88,8 +84,7 @@ def express(axis: Axis, canonical: Canonical) -> dict:
     c = canonical
     if c.begin < 0:
         raise NotExpressible("pads are non-negative: no leading zeros (begin < 0)")
-    if c.end < 0:
-        c = c.normalized()
+    c = c.zeros_as_output_padding()
     # Keep output_padding within the limit by letting it select cropped values first.
     if c.output_padding >= max(axis.s, axis.d):
         c = c.normalized()

@@ -39,7 +39,7 @@ One reading had to be chosen, where the spec is ambiguous:
 
 from __future__ import annotations
 
-from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
+from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation, crop
 
 AUTO_PADS = ("explicit", "same_upper", "same_lower", "valid")
 
@@ -52,14 +52,8 @@ def backprop_data(axis: Axis, auto_pad: str = "explicit", pads: tuple[int, int] 
     if output_shape is None:
         begin, end = pads if auto_pad == "explicit" else (0, 0)
         return Canonical(begin, end, output_padding)
-    total = axis.full + output_padding - output_shape
-    if total < 0:
-        return Canonical(0, 0, output_padding - total)
-    if auto_pad == "same_upper":
-        end = total // 2
-        return Canonical(total - end, end, output_padding)
-    begin = total // 2
-    return Canonical(begin, total - begin, output_padding)
+    return crop(axis.full + output_padding - output_shape, auto_pad != "same_upper",
+                output_padding)
 
 
 def limits(pads: tuple[int, int], output_padding: int) -> None:
@@ -77,5 +71,5 @@ def express(axis: Axis, canonical: Canonical) -> dict:
         raise NotExpressible("the window has no element")
     if canonical.begin < 0:
         raise NotExpressible("pads are non-negative: no zeros before the result (begin < 0)")
-    c = canonical.normalized() if canonical.end < 0 else canonical
+    c = canonical.zeros_as_output_padding()
     return {"auto_pad": "explicit", "pads": (c.begin, c.end), "output_padding": c.output_padding}

@@ -36,11 +36,11 @@ def mode(axis: Axis, spelled: str) -> Canonical:
     """The window of ``mode`` on one axis (stride 1, dilation 1)."""
     n, k = axis.n, axis.k
     if spelled == "full":
-        return Canonical(0, 0, 0)
+        return Canonical(0, 0)
     if spelled == "valid":
-        return Canonical(min(n, k) - 1, min(n, k) - 1, 0)
+        return Canonical(min(n, k) - 1, min(n, k) - 1)
     if spelled == "same":
-        return Canonical((k - 1) // 2, k // 2, 0)
+        return Canonical((k - 1) // 2, k // 2)
     raise RuleViolation(f"mode must be one of {MODES}, got {spelled!r}")
 
 

@@ -26,6 +26,7 @@ positions the forward convolution's stride never reached, zeros).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 from tconv.oracle.rules.canonical import Axis, Canonical, NotExpressible, RuleViolation
 
@@ -33,7 +34,8 @@ MODES = ("SAME", "VALID", "EXPLICIT")
 
 
 def _div(a: int, b: int) -> int:
-    return -((-a) // b) if a < 0 else a // b
+    """C++ integer division, which truncates toward zero (Python's ``//`` floors)."""
+    return int(Fraction(a, b))
 
 
 def forward_padding(axis: Axis, mode: str, size: int,
@@ -75,7 +77,8 @@ def output_shape(axis: Axis, mode: str, size: int, explicit: Sequence[int] = (0,
 def valid_sizes(axis: Axis, mode: str, explicit: Sequence[int] = (0, 0)) -> range:
     """Every ``output_shape`` size that TF accepts for this axis (those that map back to n)."""
     accepted = []
-    for size in range(0, axis.full + axis.s + sum(explicit) + 1):
+    # the largest size any mode accepts is VALID's full + s - 1 (pads and SAME accept less)
+    for size in range(axis.full + axis.s):
         try:
             output_shape(axis, mode, size, explicit)
         except RuleViolation:

@@ -11,11 +11,20 @@ from tconv.oracle.rules import (
     Canonical,
     NotExpressible,
     RuleViolation,
+    caffe,
+    equinox,
+    flax,
     jax,
     keras,
+    mindspore,
+    mlx,
     onnx,
+    openvino,
+    paddle,
+    pytensor,
     pytorch,
     tensorflow,
+    tinygrad,
 )
 
 RNG = np.random.default_rng(3)
@@ -43,6 +52,13 @@ def test_defaults_are_the_plain_operation() -> None:
     assert keras.padding(Axis(3, 2, 2), "valid") == keras.padding(Axis(3, 2, 2), "valid", None)
     assert tensorflow.output_shape(Axis(3, 2, 2), "EXPLICIT", 6) == Canonical(0, 0, 0)
     assert jax.conv_transpose(Axis(3, 2, 2), (1, 1)) == Canonical(0, 0, 0)
+    # the other vocabularies: no output_padding unless given, OpenVINO's auto_pad explicit
+    for pads in (paddle.pads, mindspore.pads, tinygrad.pads, equinox.pads):
+        assert pads(1, 2) == Canonical(1, 2, 0)
+    assert mlx.padding(1) == Canonical(1, 1, 0)
+    assert equinox.mode(Axis(3, 3, 2), "VALID") == Canonical(0, 0, 0)
+    assert equinox.mode(Axis(3, 1, 2), "SAME") == equinox.mode(Axis(3, 1, 2), "SAME", 0)
+    assert openvino.backprop_data(Axis(3, 3, 2), pads=(1, 2)) == Canonical(1, 2, 0)
     # keras.express defaults to the op, which allows what the layer refuses
     assert keras.express(Axis(3, 3, 2, 2), Canonical(0, 0, 0)) == {"padding": "valid",
                                                                    "output_padding": None}
@@ -131,6 +147,42 @@ def test_messages_name_the_argument(call, message) -> None:
      "`strides`; same/5: `output_padding` must be strictly less than `strides`)"),
     (lambda: jax.express(Axis(1, 3, 2), Canonical(5, 5)),
      "Negative padding is larger than the size of the corresponding dimension"),
+    (lambda: flax.circular(Axis(3, 2, 2, 2)),
+     "'CIRCULAR' wraps the VALID result around a period of n*s = 6: with a dilated kernel of 3 "
+     "> stride 2 elements 6 apart are summed, which is no window of the full result"),
+    (lambda: paddle.express(Axis(3, 3, 2), Canonical(-1, 0)),
+     "padding cannot be negative: no leading zeros (begin < 0)"),
+    (lambda: paddle.express(Axis(3, 3, 2, 3), Canonical(0, 0, 3)),
+     "output_padding 3 must be smaller than stride 2 or dilation 3"),
+    (lambda: paddle.express(Axis(1, 1), Canonical(1, 0)), "the window has no element"),
+    (lambda: mindspore.express(Axis(3, 3, 2), Canonical(-1, 0)),
+     "padding cannot be negative: no leading zeros (begin < 0)"),
+    (lambda: mindspore.express(Axis(1, 1), Canonical(0, 1)), "the window has no element"),
+    (lambda: mindspore.express(Axis(3, 3, 2), Canonical(0, 0, 1), 1),
+     "Conv1dTranspose has no output_padding"),
+    (lambda: mindspore.express(Axis(3, 3, 2), Canonical(1, 2), 1),
+     "Conv1dTranspose takes one padding for both ends"),
+    (lambda: mindspore.express(Axis(3, 3, 2, 3), Canonical(0, 0, 3)),
+     "output_padding 3 must be smaller than stride 2 or dilation 3"),
+    (lambda: caffe.express(Axis(3, 3, 2), Canonical(1, 2)),
+     "Caffe's Deconvolution crops `pad` from both ends: no asymmetric crop and no "
+     "output_padding"),
+    (lambda: caffe.express(Axis(3, 3, 2), Canonical(-1, -1)), "pad is non-negative"),
+    (lambda: caffe.express(Axis(1, 1), Canonical(1, 1)), "the window has no element"),
+    (lambda: openvino.express(Axis(1, 1), Canonical(0, 1)), "the window has no element"),
+    (lambda: openvino.express(Axis(3, 3, 2), Canonical(-1, 0)),
+     "pads are non-negative: no zeros before the result (begin < 0)"),
+    (lambda: tinygrad.express(Axis(1, 1), Canonical(1, 1)),
+     "the crop is larger than the full result"),
+    (lambda: equinox.express(Axis(1, 1), Canonical(1, 0)), "the window has no element"),
+    (lambda: mlx.express(Axis(3, 3, 2), Canonical(-1, -1)),
+     "MLX's padding is symmetric input padding: no leading zeros (begin < 0)"),
+    (lambda: mlx.express(Axis(3, 3, 2), Canonical(0, 1)),
+     "padding crops both ends alike and output_padding only extends: end cannot crop more "
+     "than begin"),
+    (lambda: mlx.express(Axis(1, 1), Canonical(1, 1, 1)), "the window has no element"),
+    (lambda: pytensor.express([Axis(3, 2)], [Canonical(1, 0)]),
+     "only the windows of 'full', 'valid' and 'same' (one mode for every axis)"),
 ])
 def test_not_expressible_says_why(express, message) -> None:
     with pytest.raises(NotExpressible) as info:
@@ -206,6 +258,46 @@ def test_messages_name_the_argument_inside_sequences(kwargs, message) -> None:
     # C++ division truncates: (1 - 5 + 3) / 3 is 0, not -1, so the sizes differ instead
     (lambda: tensorflow.output_shape(Axis(1, 5, 3), "VALID", 1),
      "Size of out_backprop doesn't match computed: actual = 1, computed = 0"),
+    (lambda: keras.layer_case_limits([Axis(3, 2, 2), Axis(3, 2, 1, 2)]),
+     "`strides > 1` not supported in conjunction with `dilation_rate > 1`"),
+    (lambda: paddle.limits(Axis(4, 3, 2), 0, -1, 0, dims=2),
+     "Invalid padding, all value should be larger than or equal to 0"),
+    (lambda: paddle.limits(Axis(4, 3, 2), 0, 0, -1, dims=2),
+     "output_padding of Op(ConvTransposeOp) should not be less than the 0"),
+    (lambda: paddle.limits(Axis(4, 3, 2, 4), 0, 0, 3, dims=1),
+     "The size of output_padding should not be greater than stride"),
+    (lambda: paddle.limits(Axis(4, 3, 2, 3), 0, 0, 2, dims=2, spelled="same"),
+     "output_padding of Op(ConvTransposeOp) should be less than either stride or dilation "
+     "(2 >= max(2, 1))"),
+    (lambda: paddle.output_size(Axis(4, 3, 2), 0, 0, 8),
+     "output_size of Op(ConvTransposeOp) should not be less than the inferred output size "
+     "(8 < 9)"),
+    (lambda: paddle.output_size(Axis(4, 3, 2), 0, 0, 11),
+     "output_size of Op(ConvTransposeOp) should be less than inferred size + stride "
+     "(11 >= 9 + 2)"),
+    (lambda: mindspore.limits(Axis(4, 3, 2), 0, -1, 0),
+     "padding should be greater than or equal to 0"),
+    (lambda: mindspore.limits(Axis(4, 3, 2), 0, 0, 1, "Same"),
+     "when output_padding is not zero, pad_mode must be 'pad'"),
+    (lambda: mindspore.limits(Axis(4, 3, 2, 3), 0, 0, 3),
+     "output_padding must be in range of [0, max(stride, dilation)) (3 >= max(2, 3))"),
+    (lambda: mindspore.limits(Axis(4, 3, 2, 2), 0, 0, 0, depth=True),
+     "For 'Conv3DTranspose', the depth of parameter 'dilation' must be 1, but got 2"),
+    (lambda: caffe.limits(-1), "pad is a uint32 (ConvolutionParameter): non-negative"),
+    (lambda: openvino.limits((0, -1), 0), "pads_begin and pads_end are non-negative integers"),
+    (lambda: openvino.limits((0, 0), -1), "output_padding is a non-negative integer"),
+    (lambda: openvino.backprop_data(Axis(3, 3, 2), "SAME_UPPER"),
+     "auto_pad must be one of ('explicit', 'same_upper', 'same_lower', 'valid'), got "
+     "'SAME_UPPER'"),
+    (lambda: equinox.limits(Axis(4, 3, 2), 2),
+     "Must have `output_padding < stride` (elementwise)"),
+    (lambda: equinox.limits(Axis(4, 3, 2), -1), "negative output_padding"),
+    (lambda: mlx.limits(2, 2), "mx.conv_transpose2d: Only the default `groups=1` is currently "
+     "supported."),
+    (lambda: pytensor.mode(Axis(3, 2), "circular"),
+     "mode must be one of ('full', 'valid', 'same'), got 'circular'"),
+    (lambda: pytensor.limits([Axis(3, 2), Axis(2, 3)], "valid"),
+     "'valid' requires one input to dominate the other over all dimensions"),
 ])
 def test_rule_violations_quote_the_framework(call, message) -> None:
     with pytest.raises(RuleViolation) as info:

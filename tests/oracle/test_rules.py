@@ -391,3 +391,36 @@ def test_jax_express(axis, target, consistent) -> None:
         return
     got = jax.conv_transpose(axis, spelled["padding"], consistent)
     assert got.same_window(target)
+
+
+def test_tensorflow_valid_sizes_are_every_size_tf_accepts() -> None:
+    """``valid_sizes`` searches a bounded range: a search three strides wider finds no more."""
+    for n, k, s, d in itertools.product(range(1, 5), range(1, 5), range(1, 4), range(1, 3)):
+        axis = Axis(n, k, s, d)
+        for mode, explicit in [("SAME", (0, 0)), ("VALID", (0, 0)), ("EXPLICIT", (0, 0)),
+                               ("EXPLICIT", (1, 2)), ("EXPLICIT", (3, 0))]:
+            accepted = []
+            for size in range(axis.full + 3 * axis.s + 4):
+                try:
+                    tensorflow.output_shape(axis, mode, size, explicit)
+                except RuleViolation:
+                    continue
+                accepted.append(size)
+            assert list(tensorflow.valid_sizes(axis, mode, explicit)) == accepted
+            assert mode != "VALID" or accepted == list(range(axis.full, axis.full + axis.s))
+
+
+def test_the_shared_crop_splits_a_total_and_extends_past_the_full_result() -> None:
+    from tconv.oracle.rules.canonical import crop
+
+    for total, op in itertools.product(range(-3, 6), range(3)):
+        at_end, at_begin = crop(total, True, op), crop(total, False, op)
+        for c in (at_end, at_begin):
+            assert c.begin + c.end == max(total, 0) and c.output_padding == op + max(-total, 0)
+        assert at_end.end - at_end.begin == at_begin.begin - at_begin.end == max(total, 0) % 2
+    assert crop(3) == Canonical(1, 2, 0) and crop(3, False) == Canonical(2, 1, 0)
+    assert crop(-2, output_padding=1) == Canonical(0, 0, 3)
+    # zeros past the end become output_padding, a crop at the end stays
+    assert Canonical(1, -2, 1).zeros_as_output_padding() == Canonical(1, 0, 3)
+    assert Canonical(1, 2, 1).zeros_as_output_padding() == Canonical(1, 2, 1)
+    assert Canonical(1, 0, 1).zeros_as_output_padding() == Canonical(1, 0, 1)

@@ -40,6 +40,7 @@ def test_valid_and_pairs_crop_what_they_say() -> None:
 
 def test_output_padding_must_stay_below_the_stride() -> None:
     rules.limits(Axis(4, 3, 2), 1)
+    rules.limits(Axis(4, 3, 2), 0)
     with pytest.raises(RuleViolation, match="output_padding < stride"):
         rules.limits(Axis(4, 3, 2), 2)
 

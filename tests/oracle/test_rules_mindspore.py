@@ -38,6 +38,8 @@ def test_same_gives_n_times_stride_with_the_odd_element_at_the_end() -> None:
         else:                      # a kernel shorter than the stride: zeros at the end
             assert (window.begin, window.end) == (0, 0)
         assert rules.mode(axis, "SAME") == window               # any case
+        # output_padding (which limits refuses here) adds to the window's own extension
+        assert rules.mode(axis, "same", 1).size(axis) == axis.n * axis.s + 1
     assert rules.same(Axis(5, 3, 2)) == Canonical(0, 1, 0)       # 11 -> 10, probed on 2.10.0
     assert rules.same(Axis(5, 3, 1, 2)) == Canonical(2, 2, 0)    # 9 -> 5
 
@@ -45,6 +47,7 @@ def test_same_gives_n_times_stride_with_the_odd_element_at_the_end() -> None:
 def test_valid_is_the_full_result() -> None:
     for axis in AXES:
         assert rules.mode(axis, "valid") == Canonical(0, 0, 0)
+        assert rules.mode(axis, "valid", 1) == Canonical(0, 0, 1)
         # Conv1dTranspose's docstring: (L_in - 1)*s + d*(k - 1) + 1
         assert rules.mode(axis, "VALID").size(axis) == \
             (axis.n - 1) * axis.s + axis.d * (axis.k - 1) + 1

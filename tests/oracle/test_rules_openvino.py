@@ -52,6 +52,7 @@ def test_the_literature_vector_with_output_shape() -> None:
 
 def test_limits_and_vocabulary() -> None:
     rules.limits((0, 3), 5)   # no upper limit on output_padding in the spec
+    rules.limits((0, 0), 0)
     with pytest.raises(RuleViolation, match="non-negative"):
         rules.limits((-1, 0), 0)
     with pytest.raises(RuleViolation, match="non-negative"):
@@ -73,3 +74,5 @@ def test_express_gives_back_every_window_with_no_leading_zeros() -> None:
                                       spelled["output_padding"])
             assert got.same_window(want)
             assert min(spelled["pads"]) >= 0 and spelled["output_padding"] >= 0
+            if end >= 0:       # spelled as the case says it, so output_padding reaches OpenVINO
+                assert spelled["pads"] == (begin, end) and spelled["output_padding"] == a

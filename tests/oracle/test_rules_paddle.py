@@ -32,6 +32,7 @@ def test_same_is_the_forward_padding_of_the_input_with_the_undilated_kernel() ->
         total = max((out - 1) * axis.s + axis.k - axis.n, 0)
         assert (window.begin, window.end) == (total // 2, total - total // 2)   # odd: at the end
         assert window.begin <= window.end <= window.begin + 1
+        assert rules.mode(axis, "SAME", 1) == Canonical(window.begin, window.end, 1)
         # the size Paddle infers, with dilation 1 under SAME
         assert rules.inferred(axis, window.begin, window.end, "SAME") == \
             (axis.n - 1) * axis.s - total + axis.k
@@ -56,11 +57,20 @@ def test_output_size_lies_below_the_inferred_size_plus_the_stride() -> None:
             rules.output_size(axis, 0, 0, infer + axis.s)
         with pytest.raises(RuleViolation, match="not be less than the inferred"):
             rules.output_size(axis, 0, 0, infer - 1)
+        # under SAME the inferred size is the undilated kernel's
+        before, after = rules.same_padding(axis)
+        infer = (axis.n - 1) * axis.s - before - after + axis.k
+        for size in range(infer, infer + axis.s):
+            assert rules.output_size(axis, before, after, size, "SAME") == \
+                Canonical(before, after, size - infer)
 
 
 def test_output_padding_limits() -> None:
     rules.limits(Axis(4, 3, 2), 0, 0, 1, dims=2)
     rules.limits(Axis(4, 3, 2, 3), 0, 0, 2, dims=2)      # below max(stride, dilation)
+    rules.limits(Axis(4, 3, 2), 0, 0, 0, dims=2)
+    rules.limits(Axis(4, 3, 2, 4), 0, 0, 3, dims=2)      # above the stride: only 1-D refuses
+    rules.limits(Axis(4, 3, 2, 4), 0, 0, 2, dims=1)      # 1-D: equal to the stride is allowed
     with pytest.raises(RuleViolation, match="either stride or dilation"):
         rules.limits(Axis(4, 3, 2), 0, 0, 2, dims=2)
     with pytest.raises(RuleViolation, match="either stride or dilation"):   # SAME: dilation 1

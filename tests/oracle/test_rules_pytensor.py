@@ -52,6 +52,7 @@ def test_same_puts_the_odd_crop_at_the_end() -> None:
 def test_valid_needs_one_input_to_dominate_on_every_axis() -> None:
     rules.limits([Axis(5, 3), Axis(4, 4)], "valid")
     rules.limits([Axis(2, 3), Axis(1, 4)], "valid")
+    rules.limits([Axis(2, 2), Axis(2, 3)], "valid")        # equal on one axis: the kernel dominates
     rules.limits([Axis(2, 3), Axis(5, 4)], "full")
     with pytest.raises(RuleViolation, match="dominate"):
         rules.limits([Axis(2, 3), Axis(5, 4)], "valid")
