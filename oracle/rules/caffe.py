@@ -41,8 +41,8 @@ def limits(p: int) -> None:
 
 def express(axis: Axis, canonical: Canonical) -> dict:
     """The ``pad`` giving this window: a symmetric crop only (no zeros, no output_padding)."""
-    # begin first: after normalizing, a negative begin can never equal end, so checked second
-    # it was unreachable and a window with zeros in front was refused as asymmetric.
+    # Before normalizing: that leaves end >= 0, so a negative begin would be refused as an
+    # asymmetric crop instead.
     if canonical.begin < 0:
         raise NotExpressible("pad is non-negative")
     c = canonical.normalized()

@@ -21,6 +21,7 @@ from tconv.oracle.rules import (
     pytorch,
     tensorflow,
 )
+from tconv.oracle.rules.canonical import crop
 
 axes = st.builds(Axis, n=st.integers(1, 6), k=st.integers(1, 5), s=st.integers(1, 4),
                  d=st.integers(1, 3))
@@ -411,8 +412,6 @@ def test_tensorflow_valid_sizes_are_every_size_tf_accepts() -> None:
 
 
 def test_the_shared_crop_splits_a_total_and_extends_past_the_full_result() -> None:
-    from tconv.oracle.rules.canonical import crop
-
     for total, op in itertools.product(range(-3, 6), range(3)):
         at_end, at_begin = crop(total, True, op), crop(total, False, op)
         for c in (at_end, at_begin):
