@@ -64,6 +64,11 @@ def padding_pairs(padding: Padding, ndim: int) -> tuple[tuple[int, int], ...]:
     return ((p, p),) * ndim
 
 
+# bool, signed and unsigned integers, floats: the dtype kinds whose values float64 holds
+# (exactly up to 2**53 for the integers).
+_REAL_KINDS = ("b", "i", "u", "f")
+
+
 def as_float64(array: object, name: str) -> np.ndarray:
     """The values given, exactly, in float64 (float16 and bfloat16 values convert exactly).
 
@@ -75,13 +80,13 @@ def as_float64(array: object, name: str) -> np.ndarray:
         return a
     if a.dtype.kind == "c":
         raise ValueError(f"{name} must be real, got dtype {a.dtype}")
-    if a.dtype.kind not in "biuf" and a.dtype.name != "bfloat16":
+    if a.dtype.kind not in _REAL_KINDS and a.dtype.name != "bfloat16":
         raise ValueError(f"{name} must be numeric, got dtype {a.dtype}")
-    return a.astype(np.float64)
+    return np.array(a, np.float64)
 
 
 def operands(
-    x: object, w: object, bias: object, groups: int, *, transposed: bool
+    x: object, w: object, bias: object, groups: int, *, transposed: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int]:
     """Check ``x (N, C_in, *spatial)``, the weight and the bias against each other.
 

@@ -56,8 +56,9 @@ def format_name(dtype: object) -> str:
 def gamma(n: np.ndarray, u: float) -> np.ndarray:
     """Higham's ``gamma_n = n*u / (1 - n*u)``; infinite where ``n*u >= 1`` (no bound)."""
     nu = n * u
+    # At n*u >= 1 the denominator is clipped to +0, so the division itself gives +inf.
     with np.errstate(divide="ignore"):
-        return np.where(nu < 1, nu / np.maximum(1 - nu, 0), np.inf)
+        return nu / np.maximum(1 - nu, 0)
 
 
 def term_counts(g, in_per_group: int) -> np.ndarray:
@@ -101,7 +102,7 @@ def error_bound(
     magnitude = taps.scatter(np.abs(x), np.abs(w), g.stride, g.dilation, groups, g.begin,
                              g.output_size)
     n = term_counts(g, x.shape[1] // groups)
-    b = 0.0 if bias is None else np.abs(bias).reshape(-1, *(1,) * len(g.kernel))
+    b = 0.0 if bias is None else np.abs(bias).reshape(bias.shape + (1,) * len(g.kernel))
     return _bound(magnitude, n, b, dtype, accumulation, input_rounding)
 
 
@@ -127,10 +128,10 @@ def _bound(magnitude: np.ndarray, n: np.ndarray | float, b: np.ndarray | float, 
         return np.empty(magnitude.shape)
     if np.ndim(n) == 0 and np.ndim(b) == 0:
         rows, back = _as_rows(magnitude)
-        gam, tiny_n = np.asarray(gam).reshape(1, 1), np.asarray(tiny_n).reshape(1, 1)
+        gam, tiny_n = np.asarray(gam).reshape((1, 1)), np.asarray(tiny_n).reshape((1, 1))
     else:
-        plane = int(np.prod(np.shape(n), dtype=np.int64))
-        gam, tiny_n = gam.reshape(1, plane), tiny_n.reshape(1, plane)
+        plane = math.prod(np.shape(n))
+        gam, tiny_n = gam.reshape((1, plane)), tiny_n.reshape((1, plane))
         if np.ndim(b):
             b = np.broadcast_to(b, magnitude.shape[:2] + (1,) * (magnitude.ndim - 2))
         # The scatter gives (N, C, ...) laid out channel-major when groups == 1: take the rows
@@ -139,8 +140,8 @@ def _bound(magnitude: np.ndarray, n: np.ndarray | float, b: np.ndarray | float, 
         if swap:
             magnitude, b = magnitude.swapaxes(0, 1), np.swapaxes(b, 0, 1) if np.ndim(b) else b
         magnitude = np.ascontiguousarray(magnitude)
-        rows = magnitude.reshape(-1, plane)
-        b = b.reshape(-1, 1) if np.ndim(b) else b
+        rows = magnitude.reshape(magnitude.size // plane, plane)
+        b = b.reshape(b.size, 1) if np.ndim(b) else b
         back = (lambda r: r.reshape(magnitude.shape).swapaxes(0, 1)) if swap else None
     # In place: the magnitudes are ours, and a fresh output array costs its page faults.
     _blocks(rows, gam, tiny_n, b, consts, out=rows)
@@ -163,7 +164,7 @@ def _as_rows(a: np.ndarray):
         view, perm = np.ascontiguousarray(a), np.arange(a.ndim)
     shape, inverse = view.shape, np.argsort(perm)
     # One element per row: blocks of rows are then contiguous runs, one loop each.
-    return view.reshape(-1, 1), lambda r: r.reshape(shape).transpose(inverse)
+    return view.reshape(view.size, 1), lambda r: r.reshape(shape).transpose(inverse)
 
 
 def _blocks(rows: np.ndarray, gam: np.ndarray, tiny_n: np.ndarray, b: np.ndarray | float,

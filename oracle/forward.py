@@ -36,7 +36,7 @@ def conv(
 
     Computed in float64 from the values given; returns ``(N, C_out, *out)``.
     """
-    x, w, bias, _ = operands(x, w, bias, groups, transposed=False)
+    x, w, bias, _ = operands(x, w, bias, groups)
     ndim = x.ndim - 2
     stride = per_dim(stride, ndim, "stride", 1)
     dilation = per_dim(dilation, ndim, "dilation", 1)
@@ -49,5 +49,5 @@ def conv(
              for p, k, s, d in zip(padded, w.shape[2:], stride, dilation)]
     y = taps.gather(xp, w, stride, dilation, groups, count)
     if bias is not None:
-        y += bias.reshape(-1, *(1,) * ndim)
+        y += bias.reshape(bias.shape + (1,) * ndim)
     return y

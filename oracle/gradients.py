@@ -11,6 +11,7 @@ window cropped); from there each tap ``j`` of input element ``i`` reads ``dfull[
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -52,8 +53,9 @@ def conv_transpose_grad(
     cols = taps.gathered(dfull, g.kernel, g.stride, g.dilation, groups, g.input_size)
     dx = taps.gather_columns(cols, w, batch, g.input_size)
 
-    xg = x.reshape(batch, groups, in_channels // groups, -1).transpose(1, 2, 0, 3)
-    xg = xg.reshape(groups, in_channels // groups, -1)
+    per_group, positions = in_channels // groups, math.prod(g.input_size)
+    xg = x.reshape(batch, groups, per_group, positions).transpose(1, 2, 0, 3)
+    xg = xg.reshape(groups, per_group, batch * positions)
     dw = (xg @ cols.transpose(0, 2, 1)).reshape(w.shape)
 
     dbias = dy.sum(axis=(0, *range(2, dy.ndim)))

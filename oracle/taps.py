@@ -30,7 +30,7 @@ def tap_slices(
     """Positions ``i*s + j*d`` for ``i`` in ``range(count)``, one slice per spatial axis."""
     return tuple(
         slice(j * d, j * d + max((n - 1) * s + 1, 0), s)
-        for j, s, d, n in zip(tap, stride, dilation, count, strict=True)
+        for j, s, d, n in zip(tap, stride, dilation, count)
     )
 
 
@@ -129,7 +129,16 @@ def _tiled(products: np.ndarray, batch: int, out_size: Sequence[int]) -> np.ndar
 
 # Largest work array kept from call to call (bytes), per use and per thread.
 WORK_LIMIT = 32 << 20
-_work = threading.local()
+
+
+class _Work(threading.local):
+    """The arrays kept in one thread, one per use; a use not named here is a bug."""
+
+    products: np.ndarray | None = None
+    columns: np.ndarray | None = None
+
+
+_work = _Work()
 
 
 def _work_array(shape: tuple[int, ...], use: str) -> np.ndarray:
@@ -140,7 +149,7 @@ def _work_array(shape: tuple[int, ...], use: str) -> np.ndarray:
     size = math.prod(shape)
     if size * 8 > WORK_LIMIT:
         return np.empty(shape)
-    buffer = getattr(_work, use, None)
+    buffer = getattr(_work, use)
     if buffer is None or buffer.size < size:
         buffer = np.empty(size)
         setattr(_work, use, buffer)
@@ -176,8 +185,9 @@ def depthwise_scatter(
     rows = batch * channels
     plan = _DepthwisePlan.of(spatial, kernel, stride, dilation, begin, out_size)
     x_rows = x.reshape(rows, *spatial)
-    w_rows = np.broadcast_to(w.reshape(1, channels, -1), (batch, channels, len(plan.tap_runs)))
-    w_rows = w_rows.reshape(rows, -1, 1)
+    taps = len(plan.tap_runs)
+    w_rows = np.broadcast_to(w.reshape((1, channels, taps)), (batch, channels, taps))
+    w_rows = w_rows.reshape((rows, taps, 1))
     y = np.zeros((rows, *out_size))
     _depthwise_rows(plan, x_rows, w_rows, y, range(0, rows, plan.per))
     return y.reshape(batch, channels, *out_size)
@@ -218,8 +228,8 @@ def _depthwise_rows(plan: _DepthwisePlan, x_rows: np.ndarray, w_rows: np.ndarray
         xb = x_rows[start:start + per]
         nb = len(xb)
         buf, xp, prod, wb = buffer[:nb], padded[:nb], product[:nb], w_rows[start:start + nb]
-        xp[(slice(None), *(slice(0, n) for n in spatial))] = xb
-        xflat = xp.reshape(nb, -1)
+        xp[(slice(None), *(slice(n) for n in spatial))] = xb
+        xflat = xp.reshape((nb, prod.shape[1]))
         buf.fill(0.0)
         for t, (phase, offset) in enumerate(plan.tap_runs):
             np.multiply(wb[:, t], xflat, out=prod)

@@ -97,5 +97,5 @@ def conv_transpose(
                  output_padding=output_padding, dilation=dilation)
     y = taps.scatter(x, w, g.stride, g.dilation, groups, g.begin, g.output_size)
     if bias is not None:
-        y += bias.reshape(-1, *(1,) * len(g.kernel))
+        y += bias.reshape(bias.shape + (1,) * len(g.kernel))
     return y

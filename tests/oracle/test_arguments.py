@@ -96,3 +96,30 @@ def test_error_bound_and_gradients_check_arguments_the_same_way() -> None:
         error_bound(X, W, dtype="float32", stride=0)
     with pytest.raises(ValueError, match="^groups=4 must divide the 2 channels of x$"):
         conv_transpose_grad(X, W, np.ones((1, 1, 4)), groups=4)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.int64, np.uint8, np.uint64, np.float16,
+                                   np.float32, np.longdouble])
+def test_every_real_dtype_is_taken_in_float64(dtype) -> None:
+    """Booleans, signed and unsigned integers and floats of every width are real numbers: the
+    oracle takes their values as float64, exactly where float64 holds them."""
+    from tconv.oracle._args import as_float64
+
+    values = np.array([0, 1, 1, 0, 1, 1], dtype=dtype).reshape(1, 2, 3)
+    got = as_float64(values, "x")
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, values.astype(np.float64))
+
+
+def test_float64_operands_are_read_in_place() -> None:
+    """A float64 array that is contiguous in either order is used as it is (the oracle only
+    reads it); a strided one is copied into contiguous memory, with the same values."""
+    from tconv.oracle._args import as_float64
+
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for contiguous in (a, np.asfortranarray(a)):
+        assert as_float64(contiguous, "x") is contiguous
+    strided = a[:, :, ::2]
+    got = as_float64(strided, "x")
+    assert got.flags.c_contiguous or got.flags.f_contiguous
+    np.testing.assert_array_equal(got, strided)

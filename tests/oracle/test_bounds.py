@@ -80,8 +80,14 @@ def test_unit_roundoffs() -> None:
 
 
 def test_gamma_is_infinite_when_the_bound_breaks_down() -> None:
-    np.testing.assert_array_equal(gamma(np.array([1, 2047, 2048, 4096]), 2.0**-11),
-                                  [1 / 2047, 2047.0, np.inf, np.inf])
+    """At ``n*u >= 1`` there is no bound: gamma is +inf there, quietly (no division warning
+    from the breakdown it reports)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = gamma(np.array([1, 2047, 2048, 4096]), 2.0**-11)
+    np.testing.assert_array_equal(got, [1 / 2047, 2047.0, np.inf, np.inf])
 
 
 def test_term_counts_are_exact_per_axis() -> None:
@@ -232,3 +238,16 @@ def test_bounds_of_a_layer_larger_than_a_block() -> None:
     for got, mag, count in zip(bounds, magnitudes, counts):
         np.testing.assert_allclose(got, reference_bound(mag, float(count), 0.0, "float16",
                                                         None, None), rtol=1e-12, atol=0)
+
+
+def test_gradient_bounds_of_an_integer_dy_at_its_minimum() -> None:
+    """``dy`` as int8 holding -128: its magnitude is 128, which int8 arithmetic cannot hold
+    (``abs`` wraps it back to -128), so the bound must take magnitudes in float64."""
+    from tconv.oracle import gradient_bounds
+
+    x, w = np.ones((1, 1, 2)), np.ones((1, 1, 2))
+    dy = np.full((1, 1, 3), -128, dtype=np.int8)
+    as_float = gradient_bounds(x, w, dy.astype(np.float64), dtype="float32")
+    for got, expected in zip(gradient_bounds(x, w, dy, dtype="float32"), as_float):
+        np.testing.assert_array_equal(got, expected)
+    assert (as_float.x > 256 * 2.0**-24).all()  # each dx sums two products of magnitude 128

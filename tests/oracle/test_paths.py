@@ -131,3 +131,38 @@ def test_depthwise_rows_larger_than_a_block() -> None:
     w = rng.standard_normal((2, 1, 3, 3))
     y = conv_transpose(x, w, groups=2)
     check(f.zero_insertion(x, w, None, (1, 1), (1, 1), ((0, 0), (0, 0)), (0, 0), 2), y)
+
+
+def test_work_arrays_keep_up_to_the_limit() -> None:
+    """The memory contract of the kept work arrays: a request of exactly ``WORK_LIMIT`` bytes
+    is served from the array kept for its use (the same memory call after call, and again for
+    a smaller request), one element more gets fresh memory that is not kept, each use and each
+    thread keeps its own, and a use the oracle does not have is refused."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tconv.oracle import taps
+
+    limit = taps.WORK_LIMIT // 8
+    both = threading.Barrier(2)  # two threads at once, so the pool cannot reuse one
+
+    def contract() -> np.ndarray:
+        # In a fresh thread: it starts with nothing kept, and the oracle's arrays in the
+        # test's own thread stay as they are.
+        first = taps._work_array((limit,), "products")
+        again = taps._work_array((2, limit // 2), "products")
+        smaller = taps._work_array((limit - 1,), "products")
+        assert again.shape == (2, limit // 2) and smaller.shape == (limit - 1,)
+        assert np.shares_memory(first, again) and np.shares_memory(first, smaller)
+        past = taps._work_array((limit + 1,), "products")
+        assert past.shape == (limit + 1,) and not np.shares_memory(first, past)
+        assert np.shares_memory(first, taps._work_array((limit,), "products"))
+        assert not np.shares_memory(first, taps._work_array((limit,), "columns"))
+        with pytest.raises(AttributeError):
+            taps._work_array((1,), "product")
+        both.wait(timeout=60)
+        return first
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        one, two = (pool.submit(contract) for _ in range(2))
+        assert not np.shares_memory(one.result(), two.result())
