@@ -136,9 +136,14 @@ def run(profile: str, workers: int, out: Path, env: dict, select: list[str]) -> 
     framework = sum(t["framework_s"] for t in timed)
     oracle = sum(t["oracle_s"] for t in timed)
     ipc = sum(t["round_trip_s"] - t["framework_s"] for t in timed)
+    per_backend: dict[str, float] = {}
+    for r in rows:
+        if r.get("timing"):
+            per_backend[r["backend"]] = (per_backend.get(r["backend"], 0.0)
+                                         + r["timing"]["framework_s"])
     return {"workers": workers, "wall_s": wall, "checks": len(rows),
             "framework_s": framework, "oracle_s": oracle, "ipc_s": ipc,
-            "floor_s": framework + oracle,
+            "floor_s": framework + oracle, "backend_framework_s": per_backend,
             "rss_mib": sorted(((v / 1024, sampler.labels[p]) for p, v in sampler.peaks.items()),
                               reverse=True),
             "tree_pss_mib": sampler.total_pss / 1024, "tree_rss_mib": sampler.total_rss / 1024,
@@ -191,6 +196,24 @@ def report_seconds(out: Path) -> float:
     start = time.perf_counter()
     build.write([out / "results.jsonl"], out / "rebuilt", ["benchmark"])
     return time.perf_counter() - start
+
+
+def _framework_growth(runs: list[dict]) -> None:
+    """Where the floor grows from -n 1 to -n 2: each backend's framework seconds in both runs
+    (the last run of each count, so warm where there is one), largest growth first. Under
+    -n 2 each framework worker computes with one core of two, under -n 1 with both."""
+    last = {r["workers"]: r for r in runs}
+    if 1 not in last or 2 not in last:
+        return
+    one, two = last[1]["backend_framework_s"], last[2]["backend_framework_s"]
+    grown = sorted(set(one) | set(two), key=lambda b: one.get(b, 0.0) - two.get(b, 0.0))
+    total = sum(two.values()) - sum(one.values())
+    print(f"framework seconds, -n 2 against -n 1: {sum(two.values()):.1f} against "
+          f"{sum(one.values()):.1f} ({total:+.1f} s); per backend, largest growth first:")
+    for b in grown[:12]:
+        a, c = one.get(b, 0.0), two.get(b, 0.0)
+        print(f"    {b:28s} {c:8.1f} s against {a:8.1f} s ({c - a:+7.1f} s, "
+              f"{c / a if a else float('inf'):.2f}x)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     if 1 in by_n and 2 in by_n:
         print(f"scaling -n 2 vs -n 1 ({'warm caches' if warm_first else 'as run'}): "
               f"{by_n[1] / by_n[2]:.2f}x (target >= 1.7)")
+    _framework_growth(runs)
     cold = [r for r in runs if not r.get("warm")]
     warm = [r for r in runs if r.get("warm")]
     for c, w in zip(cold, warm):
